@@ -1,0 +1,104 @@
+"""``create_app(settings)``: the one place that wires livesell together.
+
+Each resource has its own cleanup context, started in order and closed in reverse: the store,
+the realtime hub, then background tasks (hold sweeper, connectors). Nothing happens at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp_session import setup as setup_session
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from . import keys
+from .capture.bus import EventBus
+from .capture.service import CaptureService
+from .capture.views import ShowViews
+from .config import Settings
+from .http import api_orders, api_shows, consoles, pages
+from .http.common import errors_middleware
+from .store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+def make_store(settings: Settings) -> Store:
+    """The configured store backend (not started)."""
+    if settings.store.startswith(("redis://", "rediss://")):
+        from .store.redis import RedisStore
+
+        return RedisStore(settings.store, prefix=settings.redis_prefix,
+                          wait_aof=settings.redis_wait_aof)
+    from .store.sqlite import SqliteStore
+
+    return SqliteStore(settings.data_path / "livesell.db", settings.sqlite_synchronous,
+                       settings.group_commit_ms, settings.group_commit_max)
+
+
+def session_key(settings: Settings) -> bytes:
+    """32 bytes for the console cookie: from settings, or made once and kept in data_dir."""
+    secret = settings.secret_key
+    if not secret:
+        path = Path(settings.data_dir) / "secret.key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(32))
+        secret = path.read_text().strip()
+    return hashlib.sha256(secret.encode()).digest()
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    store = app[keys.STORE]
+    await store.start()
+    yield
+    await store.close()
+
+
+async def _sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
+    interval = app[keys.SETTINGS].sweep_seconds
+    task = asyncio.create_task(app[keys.SERVICE].run_sweeper(interval), name="hold-sweeper")
+    yield
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
+def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
+               store: Store | None = None) -> web.Application:
+    """Build the whole application for these settings. Tests and the CLI both call this."""
+    clock = clock or time.time
+    app = web.Application(client_max_size=settings.max_body_bytes,
+                          middlewares=[errors_middleware])
+    setup_session(app, EncryptedCookieStorage(
+        session_key(settings), cookie_name="livesell_session", httponly=True,
+        secure=settings.cookie_secure, samesite="Lax", max_age=12 * 3600))
+    app[keys.SETTINGS] = settings
+    app[keys.CLOCK] = clock
+    app[keys.STORE] = store or make_store(settings)
+    app[keys.BUS] = EventBus()
+    app[keys.SERVICE] = CaptureService(app[keys.STORE], app[keys.BUS], settings, clock)
+    app[keys.VIEWS] = ShowViews(app[keys.STORE], settings.ticker_size, clock)
+    app.cleanup_ctx.append(_store_ctx)
+
+    from .realtime.hub import setup_realtime
+
+    setup_realtime(app)
+    app.cleanup_ctx.append(_sweeper_ctx)
+    app.add_routes(api_shows.routes)
+    app.add_routes(api_orders.routes)
+    pages.setup(app)
+    consoles.setup(app)
+    return app

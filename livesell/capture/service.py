@@ -1,0 +1,269 @@
+"""The capture service: comments in, durable orders out, events published after commit.
+
+Handlers and socket events call these methods; they hold no rules themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import Settings
+from ..domain.errors import Invalid, NotFound, ShowClosed
+from ..domain.models import (
+    SOURCES,
+    CaptureResult,
+    Comment,
+    CommentStatus,
+    Contact,
+    FlashDeal,
+    Order,
+    Product,
+    ReviewItem,
+    Show,
+    ShowStatus,
+)
+from ..domain.parser import LineupProduct, Parser
+from ..store.base import CaptureItem, CaptureRequest, Store
+from .bus import EventBus
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], float]
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7F: None}
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingComment:
+    """One comment as a source delivered it, checked for shape but not yet stored."""
+
+    source: str
+    id: str
+    author_id: str
+    author_name: str
+    text: str
+
+
+def clean_text(text: str) -> str:
+    """Keep the comment as text: NFC, no control characters (newlines and tabs stay)."""
+    return unicodedata.normalize("NFC", text).translate(_CONTROL)
+
+
+def read_comment(raw: Any, default_source: str) -> IncomingComment | str:
+    """Check one comment of an intake batch; returns it or the reason it is refused."""
+    if not isinstance(raw, Mapping):
+        return "comment must be an object"
+    source = raw.get("source", default_source)
+    if source not in SOURCES:
+        return f"unknown source {source!r}"
+    cid = raw.get("id")
+    if not isinstance(cid, str | int) or isinstance(cid, bool) or not str(cid).strip():
+        return "missing comment id"
+    author = raw.get("author") or {}
+    if not isinstance(author, Mapping):
+        return "author must be an object"
+    text = raw.get("text")
+    if not isinstance(text, str):
+        return "text must be a string"
+    name = clean_text(str(author.get("name") or "")).strip()[:80]
+    author_id = str(author.get("id") or name or cid)[:200]
+    return IncomingComment(str(source), str(cid)[:200], author_id, name, clean_text(text))
+
+
+class CaptureService:
+    """Everything that changes a show's catalog, orders and stock goes through here."""
+
+    def __init__(self, store: Store, bus: EventBus, settings: Settings,
+                 clock: Clock = time.time) -> None:
+        self.store = store
+        self.bus = bus
+        self.settings = settings
+        self.clock = clock
+        self._parsers: dict[str, tuple[float, tuple[Any, ...], Parser]] = {}
+
+    # -- parsing ---------------------------------------------------------------------------
+
+    async def parser_for(self, show: Show) -> Parser:
+        """A compiled parser for the show's lineup, rebuilt when lineup, pin or catalog moved."""
+        now = time.monotonic()
+        cached = self._parsers.get(show.id)
+        key = (show.lineup, show.pinned)
+        if cached and cached[1] == key and now - cached[0] < 5.0:
+            return cached[2]
+        products = {p.code: p for p in await self.store.list_products()}
+        lineup = [
+            LineupProduct(p.code, p.name, tuple(v.label for v in p.variants))
+            for code in show.lineup if (p := products.get(code.upper())) is not None
+        ]
+        parser = Parser(lineup, show.pinned, max_qty=self.settings.max_qty)
+        self._parsers[show.id] = (now, key, parser)
+        return parser
+
+    def forget_parsers(self) -> None:
+        self._parsers.clear()
+
+    # -- intake ----------------------------------------------------------------------------
+
+    async def live_show(self, show_id: str) -> Show:
+        show = await self.store.get_show(show_id)
+        if show is None:
+            raise NotFound(f"show {show_id} not found")
+        if show.status == ShowStatus.ENDED:
+            raise ShowClosed(f"show {show_id} has ended")
+        return show
+
+    async def ingest(self, show_id: str, batch: Sequence[Any],
+                     default_source: str = "webhook") -> list[CaptureResult]:
+        """Parse, store and act on a batch; answers come back only once all are committed."""
+        show = await self.live_show(show_id)
+        parser = await self.parser_for(show)
+        now = self.clock()
+        answers: list[CaptureResult | None] = []
+        requests: list[CaptureRequest] = []
+        for raw in batch:
+            incoming = read_comment(raw, default_source)
+            if isinstance(incoming, str):
+                cid = str(raw.get("id", "")) if isinstance(raw, Mapping) else ""
+                answers.append(CaptureResult(cid, CommentStatus.REJECTED, reason=incoming))
+                continue
+            answers.append(None)
+            comment = Comment(show.id, incoming.source, incoming.id, incoming.author_id,
+                              incoming.author_name, incoming.text, now)
+            if len(incoming.text) > self.settings.max_comment_chars:
+                requests.append(CaptureRequest(
+                    comment, "chat", reject=f"text over {self.settings.max_comment_chars} chars"))
+                continue
+            intent = parser.parse(incoming.text)
+            requests.append(CaptureRequest(
+                comment, intent.kind,
+                tuple(CaptureItem(i.code, i.variant, i.qty) for i in intent.items),
+                intent.phone, intent.reason))
+        captured = await self.store.capture(requests, now) if requests else []
+        results = iter(captured)
+        out: list[CaptureResult] = []
+        for answer in answers:
+            if answer is not None:
+                out.append(answer)
+                continue
+            done = next(results)
+            self.bus.publish(done.events)
+            out.append(done.result)
+        return out
+
+    # -- staff -----------------------------------------------------------------------------
+
+    async def order_action(self, code: str, action: str, version: int, actor: str) -> Order:
+        changed = await self.store.order_action(code, action, version, actor, self.clock())
+        self.bus.publish(changed.events)
+        return changed.order
+
+    async def patch_order(self, code: str, version: int, lines: Sequence[CaptureItem] | None,
+                          contact: Contact | None, actor: str) -> Order:
+        changed = await self.store.patch_order(code, version, lines, contact, actor, self.clock())
+        self.bus.publish(changed.events)
+        return changed.order
+
+    async def resolve_review(self, review_id: int, items: Sequence[CaptureItem],
+                             actor: str) -> Order:
+        changed = await self.store.resolve_review(review_id, items, actor, self.clock())
+        self.bus.publish(changed.events)
+        return changed.order
+
+    async def dismiss_review(self, review_id: int, actor: str) -> ReviewItem:
+        return await self.store.dismiss_review(review_id, actor, self.clock())
+
+    async def expire_holds(self) -> int:
+        """Release holds past their time; returns how many events it caused."""
+        events = await self.store.expire_holds(self.clock())
+        self.bus.publish(events)
+        return len(events)
+
+    # -- host ------------------------------------------------------------------------------
+
+    async def put_products(self, products: Sequence[Product], actor: str) -> None:
+        self.bus.publish(await self.store.put_products(products, actor))
+        self.forget_parsers()
+
+    async def adjust_stock(self, code: str, variant: str, delta: int, actor: str) -> Any:
+        level, events = await self.store.adjust_stock(code, variant, delta, actor, self.clock())
+        self.bus.publish(events)
+        return level
+
+    async def create_show(self, title: str, lineup: Sequence[str], stream_url: str = "",
+                          hold_minutes: int | None = None, max_per_buyer: int | None = None,
+                          order_prefix: str | None = None) -> Show:
+        show = Show(
+            id=secrets.token_hex(4), title=title, lineup=tuple(c.upper() for c in lineup),
+            stream_url=stream_url,
+            hold_minutes=hold_minutes or self.settings.hold_minutes,
+            max_per_buyer=max_per_buyer or self.settings.max_per_buyer,
+            order_prefix=order_prefix or self.settings.order_prefix,
+            created_at=self.clock(),
+        )
+        return await self.store.create_show(show)
+
+    async def _update(self, show_id: str, changes: Mapping[str, Any]) -> Show:
+        from ..domain.events import ShowChanged
+
+        show = await self.store.update_show(show_id, changes)
+        self.bus.publish([ShowChanged(show)])
+        return show
+
+    async def start_show(self, show_id: str) -> Show:
+        show = await self._get(show_id)
+        if show.status == ShowStatus.ENDED:
+            raise ShowClosed(f"show {show_id} has ended")
+        return await self._update(show_id, {"status": "live", "started_at": self.clock()})
+
+    async def end_show(self, show_id: str) -> Show:
+        await self._get(show_id)
+        return await self._update(show_id, {"status": "ended", "ended_at": self.clock(),
+                                            "flash": None})
+
+    async def pin(self, show_id: str, code: str | None) -> Show:
+        show = await self._get(show_id)
+        if code is not None and code.upper() not in show.lineup:
+            raise Invalid(f"{code} is not in this show's lineup", code=code)
+        return await self._update(show_id, {"pinned": code.upper() if code else None})
+
+    async def start_flash(self, show_id: str, code: str, price: int, seconds: int,
+                          variant: str | None = None, quantity: int | None = None) -> Show:
+        show = await self._get(show_id)
+        product = await self.store.get_product(code)
+        if product is None or code.upper() not in show.lineup:
+            raise Invalid(f"{code} is not in this show's lineup", code=code)
+        if variant is not None and product.variant(variant) is None:
+            raise Invalid(f"{code} has no variant {variant!r}")
+        label = product.variant(variant).label if variant else None  # type: ignore[union-attr]
+        now = self.clock()
+        flash = FlashDeal(code=product.code, variant=label, price=price, quantity=quantity,
+                          ends_at=now + seconds, started_at=now)
+        return await self._update(show_id, {"flash": flash.to_json(), "pinned": product.code})
+
+    async def stop_flash(self, show_id: str) -> Show:
+        await self._get(show_id)
+        return await self._update(show_id, {"flash": None})
+
+    async def _get(self, show_id: str) -> Show:
+        show = await self.store.get_show(show_id)
+        if show is None:
+            raise NotFound(f"show {show_id} not found")
+        return show
+
+    # -- background ------------------------------------------------------------------------
+
+    async def run_sweeper(self, interval: float) -> None:
+        """Release expired holds every ``interval`` seconds until cancelled."""
+        while True:
+            try:
+                await self.expire_holds()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("hold sweep failed; trying again next round")
+            await asyncio.sleep(interval)

@@ -1,0 +1,240 @@
+"""The ``livesell`` command: serve, import, token, user, parse, simulate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import getpass
+import logging
+import os
+import socket
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .config import ConfigError, Settings, load_settings
+
+T = TypeVar("T")
+log = logging.getLogger("livesell")
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    config = getattr(args, "config", None)
+    if config is None and Path("config.yaml").is_file() and os.environ.get(
+            "LIVESELL_NO_LOCAL_CONFIG") is None:
+        config = None  # the repository's config.yaml documents defaults; it is opt-in
+    overrides = {"data_dir": getattr(args, "data", None), **extra}
+    return load_settings(config, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _check_data_dir(path: Path) -> str | None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        return f"data folder {path} is not usable: {exc.strerror}"
+    return None
+
+
+def _with_store(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from .app import make_store
+
+    async def run() -> T:
+        store = make_store(settings)
+        await store.start()
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+# -- serve ---------------------------------------------------------------------------------
+
+def _port_free(host: str, port: int) -> str | None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use (another livesell running?)"
+            return f"cannot listen on {host}:{port}: {exc.strerror}"
+    return None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from .app import create_app
+    from .demo.seed import announce, seed_demo
+
+    settings = _settings(args, host=args.host, port=args.port,
+                         demo=True if args.demo else None)
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.store == "sqlite" and (problem := _check_data_dir(settings.data_path)):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    if problem := _port_free(settings.host, settings.port):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover - optional speed-up
+        pass
+    app = create_app(settings)
+    if settings.demo:
+        async def on_startup(app: web.Application) -> None:
+            announce(settings, await seed_demo(app))
+
+        app.on_startup.append(on_startup)
+    print(f"livesell listening on http://{settings.host}:{settings.port}/", flush=True)
+    web.run_app(app, host=settings.host, port=settings.port, print=None,
+                access_log=None, shutdown_timeout=10.0)
+    return 0
+
+
+# -- import, token, user -------------------------------------------------------------------
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .domain.catalog import CatalogError, load_catalog_file
+
+    try:
+        products = load_catalog_file(args.file)
+    except CatalogError as exc:
+        print(f"error: {args.file} was not imported:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    settings = _settings(args)
+    if settings.store == "sqlite" and (problem := _check_data_dir(settings.data_path)):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    from .domain.errors import DomainError
+
+    try:
+        _with_store(settings, lambda store: store.put_products(products, "cli"))
+    except DomainError as exc:
+        print(f"error: {exc.message}; nothing was imported", file=sys.stderr)
+        return 1
+    variants = sum(len(p.variants) for p in products)
+    print(f"imported {len(products)} products ({variants} variants) from {args.file}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from .http.auth import hash_token, new_token
+
+    settings = _settings(args)
+    token = new_token()
+    name = args.name or args.role
+    _with_store(settings, lambda s: s.add_token(hash_token(token), args.role, name, time.time()))
+    print(token)
+    return 0
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from .http.auth import hash_password
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        if not sys.stdin.isatty():
+            print("error: no terminal for the password prompt; use --password-stdin",
+                  file=sys.stderr)
+            return 2
+        password = getpass.getpass(f"password for {args.name}: ")
+        if password != getpass.getpass("again: "):
+            print("error: passwords differ", file=sys.stderr)
+            return 2
+    if len(password) < 8:
+        print("error: password must be at least 8 characters", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+    hashed = hash_password(password)
+    _with_store(settings, lambda s: s.add_user(args.name, args.role, hashed, time.time()))
+    print(f"user {args.name} ({args.role}) saved")
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livesell", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", metavar="DIR", help="data folder (default ./data)")
+        p.add_argument("--config", metavar="FILE", help="config.yaml to read")
+
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--demo", action="store_true",
+                       help="seed the demo catalog and a live demo show on first start")
+    common(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    imp = sub.add_parser("import", help="load a catalog (YAML or CSV)")
+    imp.add_argument("file")
+    common(imp)
+    imp.set_defaults(func=cmd_import)
+
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="action", required=True)
+    create = token_sub.add_parser("create", help="print a new bearer token")
+    create.add_argument("--role", required=True, choices=("owner", "host", "staff", "ingest"))
+    create.add_argument("--name")
+    common(create)
+    create.set_defaults(func=cmd_token)
+
+    user = sub.add_parser("user", help="console logins")
+    user_sub = user.add_subparsers(dest="action", required=True)
+    add = user_sub.add_parser("add", help="add or update a console login")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=("owner", "host", "staff"))
+    add.add_argument("--password-stdin", action="store_true")
+    common(add)
+    add.set_defaults(func=cmd_user)
+
+    from .commands import parse as parse_cmd
+
+    parse = sub.add_parser("parse", help="parse comments from stdin to JSON lines")
+    parse_cmd.add_arguments(parse)
+    parse.set_defaults(func=parse_cmd.run)
+
+    try:
+        from .commands import simulate as simulate_cmd
+    except ImportError:  # pragma: no cover
+        simulate_cmd = None  # type: ignore[assignment]
+    if simulate_cmd is not None:
+        sim = sub.add_parser("simulate", help="post a realistic comment storm to a server")
+        simulate_cmd.add_arguments(sim)
+        sim.set_defaults(func=simulate_cmd.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

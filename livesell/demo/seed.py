@@ -1,0 +1,55 @@
+"""The demo show: the Cà Mau catalog, a live show with a pinned product, an owner token."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from aiohttp import web
+
+from .. import keys
+from ..config import Settings
+from ..domain.catalog import parse_yaml
+from ..http.auth import hash_token, new_token
+
+DEMO_TITLE = "Đặc sản OCOP Cà Mau — phiên live tối nay"
+
+
+def demo_products() -> list[Any]:
+    text = resources.files("livesell.demo").joinpath("catalog.yaml").read_text("utf-8")
+    return parse_yaml(text, "demo catalog")
+
+
+async def seed_demo(app: web.Application) -> dict[str, str]:
+    """Seed once (remembered in the store); returns the show id and the demo owner token."""
+    store = app[keys.STORE]
+    service = app[keys.SERVICE]
+    show_id = await store.get_meta("demo_show")
+    token = await store.get_meta("demo_token")
+    if show_id is None or token is None:
+        products = demo_products()
+        await service.put_products(products, "demo")
+        show = await service.create_show(DEMO_TITLE, [p.code for p in products], "",
+                                         hold_minutes=30, max_per_buyer=10)
+        await service.start_show(show.id)
+        await service.pin(show.id, products[0].code)
+        token = new_token()
+        await store.add_token(hash_token(token), "owner", "demo", app[keys.CLOCK]())
+        await store.set_meta("demo_token", token)
+        await store.set_meta("demo_show", show.id)
+        show_id = show.id
+    return {"show": show_id, "token": token}
+
+
+def announce(settings: Settings, seeded: dict[str, str]) -> None:
+    base = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
+    show, token = seeded["show"], seeded["token"]
+    print(
+        "\nDemo show is live:\n"
+        f"  viewer   {base}/s/{show}\n"
+        f"  overlay  {base}/s/{show}/overlay\n"
+        f"  host     {base}/host/{show}\n"
+        f"  staff    {base}/staff/{show}\n"
+        f"  login    {base}/login  (paste the owner token below)\n"
+        f"  owner token: {token}\n", flush=True,
+    )

@@ -1,0 +1,55 @@
+"""What happened, as told to the realtime layer after the store committed it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import Order, ReviewItem, Show
+
+
+@dataclass(frozen=True, slots=True)
+class StockChanged:
+    """Books of these (code, variant) changed; listeners read fresh values when they push."""
+
+    keys: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChanged:
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPlaced:
+    """A line was held for a buyer: what the public ticker shows (name is shortened later)."""
+
+    show_id: str
+    buyer_name: str
+    code: str
+    variant: str
+    qty: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewAdded:
+    item: ReviewItem
+
+
+@dataclass(frozen=True, slots=True)
+class CommentReceived:
+    """A comment to show in the public feed (text and name are masked before they leave)."""
+
+    show_id: str
+    author_name: str
+    text: str
+    status: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ShowChanged:
+    show: Show
+
+
+Event = StockChanged | OrderChanged | OrderPlaced | ReviewAdded | CommentReceived | ShowChanged

@@ -1,0 +1,303 @@
+"""The seller's nouns: products, shows, comments, orders. Plain data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Category(StrEnum):
+    FOOD = "food"
+    BEVERAGE = "beverage"
+    HERBAL = "herbal"
+    HANDICRAFT = "handicraft"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Producer:
+    name: str = ""
+    commune: str = ""
+    province: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    batch: str = ""
+    produced: str = ""
+    expiry: str = ""
+    certificates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    label: str
+    price: int
+    stock: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    code: str
+    name: str
+    variants: tuple[Variant, ...]
+    description: str = ""
+    category: Category = Category.OTHER
+    ocop_stars: int | None = None
+    producer: Producer = field(default_factory=Producer)
+    origin: Origin = field(default_factory=Origin)
+    image: str = ""
+
+    def variant(self, label: str | None) -> Variant | None:
+        """The variant with this label (case-insensitive); None if absent."""
+        if label is None:
+            return self.variants[0] if len(self.variants) == 1 else None
+        wanted = label.casefold()
+        return next((v for v in self.variants if v.label.casefold() == wanted), None)
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["category"] = str(self.category)
+        doc["origin"]["certificates"] = list(self.origin.certificates)
+        doc["variants"] = [asdict(v) for v in self.variants]
+        return doc
+
+
+def sku(code: str, label: str) -> str:
+    """The key viewers see for a variant: ``A1:1kg`` (or ``A1`` for a single-variant one)."""
+    return f"{code}:{label}" if label else code
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    """A variant's books: available + held + sold == total, always."""
+
+    code: str
+    variant: str
+    total: int
+    available: int
+    held: int
+    sold: int
+    price: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code, "variant": self.variant, "available": self.available,
+            "held": self.held, "sold": self.sold, "total": self.total,
+        }
+
+
+class ShowStatus(StrEnum):
+    DRAFT = "draft"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class FlashDeal:
+    code: str
+    price: int
+    ends_at: float
+    variant: str | None = None
+    quantity: int | None = None
+    taken: int = 0
+    started_at: float = 0.0
+
+    def active(self, now: float) -> bool:
+        return now < self.ends_at and (self.quantity is None or self.taken < self.quantity)
+
+    def applies(self, code: str, variant: str, now: float) -> bool:
+        return (
+            self.active(now)
+            and self.code.casefold() == code.casefold()
+            and (self.variant is None or self.variant.casefold() == variant.casefold())
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    id: str
+    title: str
+    lineup: tuple[str, ...]
+    stream_url: str = ""
+    status: ShowStatus = ShowStatus.DRAFT
+    pinned: str | None = None
+    flash: FlashDeal | None = None
+    hold_minutes: int = 30
+    max_per_buyer: int = 10
+    order_prefix: str = "DD"
+    created_at: float = 0.0
+    started_at: float | None = None
+    ended_at: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["status"] = str(self.status)
+        doc["lineup"] = list(self.lineup)
+        doc["flash"] = self.flash.to_json() if self.flash else None
+        return doc
+
+
+class LineState(StrEnum):
+    HELD = "held"
+    WAITLISTED = "waitlisted"
+    CONFIRMED = "confirmed"
+    RELEASED = "released"
+
+
+class OrderStatus(StrEnum):
+    CAPTURED = "captured"
+    CONFIRMED = "confirmed"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+@dataclass(slots=True)
+class OrderLine:
+    id: int
+    code: str
+    variant: str
+    qty: int
+    unit_price: int
+    state: LineState
+    created_at: float
+    expires_at: float | None = None
+    wait_seq: int | None = None
+    comment_id: int | None = None
+
+    @property
+    def amount(self) -> int:
+        return self.qty * self.unit_price
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "code": self.code, "variant": self.variant, "qty": self.qty,
+            "unit_price": self.unit_price, "state": str(self.state),
+            "expires_at": self.expires_at, "amount": self.amount,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: float
+    actor: str
+    action: str
+    detail: str = ""
+    comment_id: int | None = None
+
+
+@dataclass(slots=True)
+class Order:
+    code: str
+    show_id: str
+    buyer: str
+    buyer_name: str
+    status: OrderStatus
+    lines: list[OrderLine]
+    contact: Contact
+    version: int
+    token: str
+    created_at: float
+    updated_at: float
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """What the buyer owes: held and confirmed lines (waitlisted ones are not promised)."""
+        return sum(
+            line.amount for line in self.lines
+            if line.state in (LineState.HELD, LineState.CONFIRMED)
+        )
+
+    def to_json(self, *, audit: bool = True) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "code": self.code, "show_id": self.show_id, "buyer": self.buyer,
+            "buyer_name": self.buyer_name, "status": str(self.status),
+            "lines": [line.to_json() for line in self.lines],
+            "contact": asdict(self.contact), "version": self.version, "total": self.total,
+            "created_at": self.created_at, "updated_at": self.updated_at,
+        }
+        if audit:
+            doc["audit"] = [asdict(a) for a in self.audit]
+        return doc
+
+
+class CommentStatus(StrEnum):
+    ORDERED = "ordered"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    QUESTION = "question"
+    IGNORED = "ignored"
+    DUPLICATE = "duplicate"
+    REVIEW = "review"
+    REJECTED = "rejected"
+
+
+SOURCES = ("site", "facebook", "youtube", "twitch", "tiktok", "webhook", "sim")
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One comment as it arrived, before anything came of it."""
+
+    show_id: str
+    source: str
+    source_id: str
+    author_id: str
+    author_name: str
+    text: str
+    received_at: float
+
+    @property
+    def buyer(self) -> str:
+        return f"{self.source}:{self.author_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureResult:
+    """What came of one comment: the answer the intake returns for it."""
+
+    id: str
+    status: CommentStatus
+    order: str | None = None
+    reason: str = ""
+    token: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"id": self.id, "status": str(self.status)}
+        if self.order:
+            doc["order"] = self.order
+        if self.reason:
+            doc["reason"] = self.reason
+        return doc
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    id: int
+    show_id: str
+    comment_id: int
+    buyer: str
+    author_name: str
+    text: str
+    reason: str
+    status: str
+    created_at: float
+    order: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,25 @@
+"""Typed application keys: every shared resource of the app, in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .capture.bus import EventBus
+from .config import Settings
+
+if TYPE_CHECKING:
+    from .capture.service import CaptureService
+    from .capture.views import ShowViews
+    from .realtime.hub import RealtimeHub
+    from .store.base import Store
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE: web.AppKey["Store"] = web.AppKey("store")
+BUS = web.AppKey("bus", EventBus)
+SERVICE: web.AppKey["CaptureService"] = web.AppKey("service")
+VIEWS: web.AppKey["ShowViews"] = web.AppKey("views")
+HUB: web.AppKey["RealtimeHub"] = web.AppKey("hub")
+JINJA: web.AppKey[Any] = web.AppKey("jinja")
+CLOCK: web.AppKey[Any] = web.AppKey("clock")

@@ -1,0 +1,306 @@
+"""The realtime façade: Socket.IO namespaces, and the per-show tick that coalesces pushes.
+
+Services publish domain events on the bus; the hub only marks what changed. A tick at
+``stock_push_hz`` then sends each dirty show one ``stock`` push (read fresh from the store, so
+the last push is always the true value), one ``ticker`` batch and one ``comment`` batch. A
+burst of 3,000 orders a second therefore costs a few broadcasts per show, not 3,000.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import socketio  # type: ignore[import-untyped,unused-ignore]
+from aiohttp import web
+
+from .. import keys
+from ..domain.errors import DomainError
+from ..domain.events import (
+    CommentReceived,
+    Event,
+    OrderChanged,
+    OrderPlaced,
+    ReviewAdded,
+    ShowChanged,
+    StockChanged,
+)
+from ..http.auth import RANK, principal_for_session, principal_for_token
+from . import names
+from .fanout import ViewerFanout
+from .ratelimit import TokenBuckets
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ShowState:
+    """What is waiting to be pushed to one show's viewers at the next tick."""
+
+    lineup: frozenset[str] = frozenset()
+    stock_dirty: bool = True
+    ticker: list[dict[str, Any]] = field(default_factory=list)
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    orders_at: list[float] = field(default_factory=list)
+
+
+class RealtimeHub:
+    """Owns the Socket.IO server; the only code that emits."""
+
+    def __init__(self, app: web.Application, manager: Any = None) -> None:
+        settings = app[keys.SETTINGS]
+        self.app = app
+        self.settings = settings
+        self.store = app[keys.STORE]
+        self.views = app[keys.VIEWS]
+        self.service = app[keys.SERVICE]
+        self.clock = app[keys.CLOCK]
+        origins: Any = list(settings.cors_allowed_origins) or None
+        self.sio = socketio.AsyncServer(
+            async_mode="aiohttp", cors_allowed_origins=origins, client_manager=manager,
+            ping_interval=settings.ping_interval, ping_timeout=20,
+            max_http_buffer_size=settings.socket_max_message, logger=False,
+            engineio_logger=False, transports=["polling", "websocket"],
+        )
+        self.fanout = ViewerFanout(self.sio, names.LIVE, settings.viewer_max_buffer)
+        self.shows: dict[str, ShowState] = {}
+        self.buckets = TokenBuckets(settings.comment_rate, settings.comment_burst)
+        self.ip_buckets = TokenBuckets(settings.comment_rate * 5, settings.comment_burst * 5)
+        self.staff_rooms: dict[str, int] = {}
+        self._seq = int(time.time() * 1000)
+        self._register()
+
+    # -- versions --------------------------------------------------------------------------
+
+    def next_version(self) -> int:
+        """Monotonic push version for non-stock pushes (ms clock, never repeating)."""
+        self._seq = max(self._seq + 1, int(time.time() * 1000))
+        return self._seq
+
+    # -- bus -------------------------------------------------------------------------------
+
+    def on_event(self, event: Event) -> None:
+        """Bus listener: remember what to push; never blocks, never awaits."""
+        if isinstance(event, StockChanged):
+            codes = {code.upper() for code, _ in event.keys}
+            for state in self.shows.values():
+                if not state.lineup or state.lineup & codes:
+                    state.stock_dirty = True
+        elif isinstance(event, (OrderPlaced, CommentReceived)):
+            public = self.views.public_event(event)
+            state = self.shows.get(event.show_id)
+            if public is not None and state is not None:
+                (state.ticker if isinstance(event, OrderPlaced) else state.comments).append(public)
+            if isinstance(event, OrderPlaced) and state is not None:
+                state.orders_at.append(event.at)
+        elif isinstance(event, OrderChanged):
+            self._spawn(self.sio.emit(names.ORDER, event.order.to_json(),
+                                      room=names.show_room(event.order.show_id),
+                                      namespace=names.STAFF))
+        elif isinstance(event, ReviewAdded):
+            self._spawn(self.sio.emit(names.REVIEW, event.item.to_json(),
+                                      room=names.show_room(event.item.show_id),
+                                      namespace=names.STAFF))
+        elif isinstance(event, ShowChanged):
+            self._spawn(self.push_show(event.show.id))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        task.add_done_callback(_log_failure)
+
+    # -- pushes ----------------------------------------------------------------------------
+
+    def state(self, show_id: str) -> ShowState:
+        return self.shows.setdefault(show_id, ShowState())
+
+    async def push_show(self, show_id: str) -> None:
+        """Pinned product and flash deal changed: push both now (rare, not coalesced)."""
+        snapshot = await self.views.snapshot(show_id)
+        state = self.state(show_id)
+        state.lineup = frozenset(p["code"] for p in snapshot["lineup"])
+        state.stock_dirty = True
+        version = self.next_version()
+        await self.fanout.broadcast(show_id, names.PINNED,
+                                    {"v": version, "pinned": snapshot["pinned"]})
+        await self.fanout.broadcast(show_id, names.FLASH, {
+            "v": version, "flash": snapshot["flash"], "server_time": snapshot["server_time"]})
+        await self.fanout.broadcast(show_id, names.SHOW, {"v": version, **snapshot["show"]})
+
+    async def tick(self) -> None:
+        """Push what changed since the last tick, for every show with viewers."""
+        for show_id, state in list(self.shows.items()):
+            if self.fanout.count(show_id) == 0 and not state.stock_dirty:
+                state.ticker.clear()
+                state.comments.clear()
+                continue
+            if state.stock_dirty:
+                state.stock_dirty = False
+                show = await self.store.get_show(show_id)
+                if show is not None:
+                    state.lineup = frozenset(show.lineup)
+                    version, stock = await self.views.stock(show)
+                    await self.fanout.broadcast(show_id, names.STOCK,
+                                                {"v": version, "stock": stock})
+            if state.ticker:
+                items, state.ticker = state.ticker, []
+                await self.fanout.broadcast(show_id, names.TICKER,
+                                            {"v": self.next_version(), "items": items})
+            if state.comments:
+                items, state.comments = state.comments, []
+                await self.fanout.broadcast(show_id, names.COMMENT,
+                                            {"v": self.next_version(), "items": items})
+
+    async def run_ticks(self) -> None:
+        period = 1.0 / self.settings.stock_push_hz
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("realtime tick failed")
+            next_at += period
+            delay = next_at - loop.time()
+            if delay < 0:  # fell behind: don't burst to catch up
+                next_at = loop.time()
+                delay = 0
+            await asyncio.sleep(delay)
+
+    async def stats(self, show_id: str) -> dict[str, Any]:
+        """Live numbers for the consoles: orders a minute, revenue, viewers, per product."""
+        now = self.clock()
+        state = self.state(show_id)
+        state.orders_at = [t for t in state.orders_at if now - t < 60]
+        levels = await self.store.stock(tuple(state.lineup) or None)
+        return {
+            "show": show_id, "viewers": self.fanout.count(show_id),
+            "orders_per_min": len(state.orders_at),
+            "revenue": sum(level.sold * level.price for level in levels),
+            "products": [level.to_json() for level in levels], "at": now,
+        }
+
+    async def run_stats(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            for show_id in [s for s, n in self.staff_rooms.items() if n > 0]:
+                try:
+                    await self.sio.emit(names.STATS, await self.stats(show_id),
+                                        room=names.show_room(show_id), namespace=names.STAFF)
+                except Exception:
+                    log.exception("stats push failed")
+
+    # -- namespaces ------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        sio = self.sio
+        sio.on("connect", self.live_connect, namespace=names.LIVE)
+        sio.on("disconnect", self.live_disconnect, namespace=names.LIVE)
+        sio.on(names.POST_COMMENT, self.live_comment, namespace=names.LIVE)
+        sio.on("connect", self.staff_connect, namespace=names.STAFF)
+        sio.on("disconnect", self.staff_disconnect, namespace=names.STAFF)
+
+    async def live_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        show_id = auth.get("show") if isinstance(auth, dict) else None
+        if not isinstance(show_id, str) or await self.store.get_show(show_id) is None:
+            raise socketio.exceptions.ConnectionRefusedError("unknown show")
+        request = environ.get("aiohttp.request")
+        ip = request.remote if request is not None else "?"
+        await self.sio.save_session(sid, {"show": show_id, "ip": ip}, namespace=names.LIVE)
+        # Join the room first, then send the snapshot: nothing can fall between the two.
+        await self.sio.enter_room(sid, names.show_room(show_id), namespace=names.LIVE)
+        self.state(show_id)
+        self.sio.start_background_task(self._welcome, sid, show_id)
+        return True
+
+    async def _welcome(self, sid: str, show_id: str) -> None:
+        try:
+            snapshot = await self.views.snapshot(show_id)
+            self.state(show_id).lineup = frozenset(p["code"] for p in snapshot["lineup"])
+            await self.sio.emit(names.SNAPSHOT, snapshot, to=sid, namespace=names.LIVE)
+        except DomainError:
+            await self.sio.disconnect(sid, namespace=names.LIVE)
+            return
+        self.fanout.add(show_id, sid)
+
+    async def live_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.fanout.discard(sid)
+        self.buckets.forget(sid)
+
+    async def live_comment(self, sid: str, data: Any) -> dict[str, Any]:
+        """A viewer's comment from the page; the ack is the same result as HTTP intake."""
+        session = await self.sio.get_session(sid, namespace=names.LIVE)
+        if not self.buckets.take(sid) or not self.ip_buckets.take(session.get("ip", "?")):
+            return {"status": "rejected", "reason": "rate_limited"}
+        if not isinstance(data, dict):
+            return {"status": "rejected", "reason": "comment must be an object"}
+        comment = {"source": "site", "id": str(data.get("id") or uuid.uuid4()),
+                   "author": {"id": sid, "name": str(data.get("name") or "")[:80]},
+                   "text": data.get("text")}
+        try:
+            results = await self.service.ingest(session["show"], [comment], "site")
+        except DomainError as exc:
+            return {"status": "rejected", "reason": exc.code}
+        result = results[0]
+        answer = result.to_json()
+        if result.order and result.token:
+            answer["order_url"] = f"/o/{result.order}?t={result.token}"
+        return answer
+
+    async def staff_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        request = environ.get("aiohttp.request")
+        principal = None
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if isinstance(token, str) and token:
+            principal = await principal_for_token(self.app, token)
+        elif request is not None:
+            principal = await principal_for_session(request)
+        if principal is None or principal.role == "ingest" or RANK[principal.role] < 1:
+            raise socketio.exceptions.ConnectionRefusedError("staff login required")
+        show_id = auth.get("show") if isinstance(auth, dict) else None
+        if not isinstance(show_id, str) or await self.store.get_show(show_id) is None:
+            raise socketio.exceptions.ConnectionRefusedError("unknown show")
+        await self.sio.save_session(sid, {"show": show_id, "actor": principal.actor},
+                                    namespace=names.STAFF)
+        await self.sio.enter_room(sid, names.show_room(show_id), namespace=names.STAFF)
+        self.staff_rooms[show_id] = self.staff_rooms.get(show_id, 0) + 1
+        self.state(show_id)
+        return True
+
+    async def staff_disconnect(self, sid: str, reason: Any = None) -> None:
+        session = await self.sio.get_session(sid, namespace=names.STAFF)
+        show_id = session.get("show")
+        if show_id in self.staff_rooms:
+            self.staff_rooms[show_id] -= 1
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("realtime push failed", exc_info=task.exception())
+
+
+def setup_realtime(app: web.Application, manager: Any = None) -> RealtimeHub:
+    """Attach Socket.IO to the app and run the tick and stats loops with it."""
+    hub = RealtimeHub(app, manager)
+    hub.sio.attach(app, socketio_path="socket.io")
+    app[keys.HUB] = hub
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        unsubscribe = app[keys.BUS].subscribe(hub.on_event)
+        tasks = [asyncio.create_task(hub.run_ticks(), name="realtime-tick"),
+                 asyncio.create_task(hub.run_stats(), name="realtime-stats")]
+        yield
+        unsubscribe()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await hub.sio.shutdown()
+
+    app.cleanup_ctx.append(ctx)
+    return hub

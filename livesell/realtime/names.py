@@ -1,0 +1,25 @@
+"""Socket.IO namespaces and event names: the realtime contract in one place."""
+
+LIVE = "/live"
+STAFF = "/staff"
+
+# server -> viewers (/live)
+SNAPSHOT = "snapshot"
+STOCK = "stock"
+PINNED = "pinned"
+FLASH = "flash"
+TICKER = "ticker"
+COMMENT = "comment"
+SHOW = "show"
+
+# server -> consoles (/staff)
+ORDER = "order"
+REVIEW = "review"
+STATS = "stats"
+
+# viewers -> server (/live)
+POST_COMMENT = "comment"
+
+
+def show_room(show_id: str) -> str:
+    return f"show:{show_id}"

@@ -1,0 +1,113 @@
+"""The Store protocol: every backend (SQLite, Redis) offers these domain-shaped operations.
+
+Each write is atomic and returns the domain events it caused; callers publish them only after
+the call returned, i.e. after the change is durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..domain.events import Event
+from ..domain.models import (
+    CaptureResult,
+    Comment,
+    Contact,
+    Order,
+    Product,
+    ReviewItem,
+    Show,
+    StockLevel,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureItem:
+    code: str
+    variant: str | None
+    qty: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureRequest:
+    """A comment and what the parser read in it; the store does the rest atomically."""
+
+    comment: Comment
+    kind: str
+    items: tuple[CaptureItem, ...] = ()
+    phone: str | None = None
+    reason: str = ""
+    reject: str = ""  # set when the intake refuses the comment (too long...); stored anyway
+
+
+@dataclass(frozen=True, slots=True)
+class Captured:
+    result: CaptureResult
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """An order after a staff action, with the events it caused."""
+
+    order: Order
+    events: tuple[Event, ...]
+
+
+class Store(Protocol):
+    """Persistence for one livesell deployment. All methods are safe to call concurrently."""
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+    async def ping(self) -> bool: ...
+
+    # catalog and stock
+    async def list_products(self) -> list[Product]: ...
+    async def get_product(self, code: str) -> Product | None: ...
+    async def put_products(self, products: Sequence[Product], actor: str) -> tuple[Event, ...]: ...
+    async def adjust_stock(
+        self, code: str, variant: str, delta: int, actor: str, now: float
+    ) -> tuple[StockLevel, tuple[Event, ...]]: ...
+    async def stock(self, codes: Sequence[str] | None = None) -> list[StockLevel]: ...
+    async def stock_version(self) -> int: ...
+
+    # shows
+    async def create_show(self, show: Show) -> Show: ...
+    async def get_show(self, show_id: str) -> Show | None: ...
+    async def list_shows(self) -> list[Show]: ...
+    async def update_show(self, show_id: str, changes: Mapping[str, Any]) -> Show: ...
+
+    # capture and orders
+    async def capture(
+        self, requests: Sequence[CaptureRequest], now: float
+    ) -> list[Captured]: ...
+    async def get_order(self, code: str) -> Order | None: ...
+    async def list_orders(self, show_id: str, status: str | None = None) -> list[Order]: ...
+    async def order_action(
+        self, code: str, action: str, version: int, actor: str, now: float
+    ) -> Changed: ...
+    async def patch_order(
+        self, code: str, version: int, lines: Sequence[CaptureItem] | None,
+        contact: Contact | None, actor: str, now: float,
+    ) -> Changed: ...
+    async def expire_holds(self, now: float) -> tuple[Event, ...]: ...
+
+    # review queue
+    async def list_review(self, show_id: str, status: str = "open") -> list[ReviewItem]: ...
+    async def resolve_review(
+        self, review_id: int, items: Sequence[CaptureItem], actor: str, now: float
+    ) -> Changed: ...
+    async def dismiss_review(self, review_id: int, actor: str, now: float) -> ReviewItem: ...
+
+    # reports
+    async def report(self, show_id: str) -> dict[str, Any]: ...
+
+    # credentials and settings kept with the data
+    async def add_token(self, token_hash: str, role: str, name: str, now: float) -> None: ...
+    async def token_role(self, token_hash: str) -> tuple[str, str] | None: ...
+    async def add_user(self, name: str, role: str, password_hash: str, now: float) -> None: ...
+    async def get_user(self, name: str) -> tuple[str, str] | None: ...
+    async def get_meta(self, key: str) -> str | None: ...
+    async def set_meta(self, key: str, value: str) -> None: ...

@@ -1,0 +1,591 @@
+"""Order books on SQLite: each function runs inside the writer's transaction.
+
+The decisions (how much to hold, who gets released stock, which transitions are legal) come
+from ``livesell.domain.rules``; this module only loads and saves what they need.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from ..domain import rules
+from ..domain.errors import Invalid, NotFound, SoldOut, StaleVersion
+from ..domain.events import (
+    CommentReceived,
+    Event,
+    OrderChanged,
+    OrderPlaced,
+    ReviewAdded,
+    StockChanged,
+)
+from ..domain.models import (
+    AuditEntry,
+    CaptureResult,
+    Comment,
+    CommentStatus,
+    Contact,
+    FlashDeal,
+    LineState,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ReviewItem,
+    Show,
+    ShowStatus,
+)
+from .base import CaptureItem, CaptureRequest, Captured, Changed
+
+ACTIVE = (LineState.HELD.value, LineState.WAITLISTED.value, LineState.CONFIRMED.value)
+
+
+@dataclass
+class Unit:
+    """What one operation touched: stock keys to publish, orders to reload, extra events."""
+
+    now: float
+    stock: set[tuple[str, str]] = field(default_factory=set)
+    orders: set[str] = field(default_factory=set)
+    events: list[Event] = field(default_factory=list)
+    shows: dict[str, Show] = field(default_factory=dict)
+
+    def finish(self, conn: sqlite3.Connection) -> tuple[Event, ...]:
+        events = list(self.events)
+        if self.stock:
+            conn.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'stock_version'"
+            )
+            events.append(StockChanged(tuple(sorted(self.stock))))
+        for code in sorted(self.orders):
+            order = load_order(conn, code)
+            if order is not None:
+                events.append(OrderChanged(order))
+        return tuple(events)
+
+
+# -- loading -------------------------------------------------------------------------------
+
+def load_show(conn: sqlite3.Connection, show_id: str) -> Show | None:
+    row = conn.execute("SELECT doc FROM shows WHERE id = ?", (show_id,)).fetchone()
+    return show_from_doc(json.loads(row[0])) if row else None
+
+
+def show_from_doc(doc: dict[str, object]) -> Show:
+    flash = doc.get("flash")
+    fields = dict(doc)
+    fields["lineup"] = tuple(doc["lineup"])  # type: ignore[call-overload]
+    fields["status"] = ShowStatus(str(doc["status"]))
+    fields["flash"] = FlashDeal(**flash) if isinstance(flash, dict) else None
+    return Show(**fields)  # type: ignore[arg-type]
+
+
+def save_show(conn: sqlite3.Connection, show: Show) -> None:
+    conn.execute("UPDATE shows SET doc = ? WHERE id = ?", (json.dumps(show.to_json()), show.id))
+
+
+def _line(row: sqlite3.Row) -> OrderLine:
+    return OrderLine(
+        id=row["id"], code=row["code"], variant=row["variant"], qty=row["qty"],
+        unit_price=row["unit_price"], state=LineState(row["state"]),
+        created_at=row["created_at"], expires_at=row["expires_at"], wait_seq=row["wait_seq"],
+        comment_id=row["comment_id"],
+    )
+
+
+def order_from_row(conn: sqlite3.Connection, row: sqlite3.Row, audit: bool = True) -> Order:
+    code = row["code"]
+    lines = [_line(r) for r in conn.execute(
+        "SELECT * FROM lines WHERE order_code = ? ORDER BY id", (code,))]
+    trail = [
+        AuditEntry(r["at"], r["actor"], r["action"], r["detail"], r["comment_id"])
+        for r in conn.execute("SELECT * FROM audit WHERE order_code = ? ORDER BY id", (code,))
+    ] if audit else []
+    return Order(
+        code=code, show_id=row["show_id"], buyer=row["buyer"], buyer_name=row["buyer_name"],
+        status=OrderStatus(row["status"]), lines=lines,
+        contact=Contact(**json.loads(row["contact"])), version=row["version"],
+        token=row["token"], created_at=row["created_at"], updated_at=row["updated_at"],
+        audit=trail,
+    )
+
+
+def load_order(conn: sqlite3.Connection, code: str) -> Order | None:
+    row = conn.execute("SELECT * FROM orders WHERE code = ?", (code,)).fetchone()
+    return order_from_row(conn, row) if row else None
+
+
+def _show_for(conn: sqlite3.Connection, unit: Unit, show_id: str) -> Show:
+    show = unit.shows.get(show_id) or load_show(conn, show_id)
+    if show is None:
+        raise NotFound(f"show {show_id} not found")
+    unit.shows[show_id] = show
+    return show
+
+
+# -- stock ---------------------------------------------------------------------------------
+
+def move_stock(
+    conn: sqlite3.Connection, unit: Unit, code: str, variant: str, delta: rules.StockDelta
+) -> None:
+    """Apply a books change; the table's CHECKs refuse anything that breaks conservation."""
+    cur = conn.execute(
+        "UPDATE variants SET available = available + ?, held = held + ?, sold = sold + ? "
+        "WHERE code = ? AND label = ?",
+        (delta.available, delta.held, delta.sold, code, variant),
+    )
+    if cur.rowcount != 1:
+        raise NotFound(f"variant {code} {variant!r} not found")
+    unit.stock.add((code, variant))
+
+
+def audit(
+    conn: sqlite3.Connection, unit: Unit, order: str, actor: str, action: str,
+    detail: str = "", comment_id: int | None = None,
+) -> None:
+    conn.execute(
+        "INSERT INTO audit (order_code, at, actor, action, detail, comment_id) "
+        "VALUES (?, ?, ?, ?, ?, ?)", (order, unit.now, actor, action, detail, comment_id),
+    )
+
+
+def next_value(conn: sqlite3.Connection, name: str) -> int:
+    row = conn.execute(
+        "INSERT INTO sequences (name, value) VALUES (?, 1) "
+        "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value", (name,),
+    ).fetchone()
+    return int(row[0])
+
+
+def _bump(conn: sqlite3.Connection, unit: Unit, code: str, status: OrderStatus | None = None) -> None:
+    if status is None:
+        conn.execute("UPDATE orders SET version = version + 1, updated_at = ? WHERE code = ?",
+                     (unit.now, code))
+    else:
+        conn.execute(
+            "UPDATE orders SET version = version + 1, updated_at = ?, status = ? WHERE code = ?",
+            (unit.now, status.value, code),
+        )
+    unit.orders.add(code)
+
+
+def promote_waitlist(conn: sqlite3.Connection, unit: Unit, code: str, variant: str) -> None:
+    """Hand freed units of one variant to the oldest waitlisted lines (invariant 4)."""
+    row = conn.execute("SELECT available FROM variants WHERE code = ? AND label = ?",
+                       (code, variant)).fetchone()
+    if row is None or row[0] <= 0:
+        return
+    waiting = conn.execute(
+        "SELECT l.id, l.qty, l.order_code, o.show_id, o.buyer_name FROM lines l "
+        "JOIN orders o ON o.code = l.order_code "
+        "WHERE l.code = ? AND l.variant = ? AND l.state = 'waitlisted' ORDER BY l.wait_seq "
+        "LIMIT 1000", (code, variant),
+    ).fetchall()
+    by_id = {r["id"]: r for r in waiting}
+    for line_id, take in rules.fill_waitlist(row[0], [(r["id"], r["qty"]) for r in waiting]):
+        r = by_id[line_id]
+        show = _show_for(conn, unit, r["show_id"])
+        expires = unit.now + show.hold_minutes * 60
+        if take == r["qty"]:
+            conn.execute(
+                "UPDATE lines SET state = 'held', created_at = ?, expires_at = ?, wait_seq = NULL"
+                " WHERE id = ?", (unit.now, expires, line_id))
+        else:
+            conn.execute("UPDATE lines SET qty = qty - ? WHERE id = ?", (take, line_id))
+            conn.execute(
+                "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
+                "created_at, expires_at, comment_id) SELECT order_code, code, variant, ?, "
+                "unit_price, 'held', ?, ?, comment_id FROM lines WHERE id = ?",
+                (take, unit.now, expires, line_id))
+        move_stock(conn, unit, code, variant, rules.StockDelta(available=-take, held=take))
+        audit(conn, unit, r["order_code"], "system", "promoted",
+              f"{code} {variant} x{take} from waitlist")
+        _bump(conn, unit, r["order_code"])
+        unit.events.append(OrderPlaced(r["show_id"], r["buyer_name"], code, variant, take,
+                                       unit.now))
+
+
+def release_lines(
+    conn: sqlite3.Connection, unit: Unit, rows: Iterable[sqlite3.Row], to: LineState
+) -> set[tuple[str, str]]:
+    """Move lines to ``to`` (released/confirmed), fixing the books; returns freed variants."""
+    freed: set[tuple[str, str]] = set()
+    for r in rows:
+        before = LineState(r["state"])
+        if before == to:
+            continue
+        conn.execute("UPDATE lines SET state = ?, expires_at = NULL WHERE id = ?",
+                     (to.value, r["id"]))
+        delta = rules.stock_delta(before, to, r["qty"])
+        if delta != rules.StockDelta():
+            move_stock(conn, unit, r["code"], r["variant"], delta)
+        if delta.available > 0:
+            freed.add((r["code"], r["variant"]))
+    return freed
+
+
+# -- capture -------------------------------------------------------------------------------
+
+def _open_order(conn: sqlite3.Connection, show_id: str, buyer: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT code, contact FROM orders WHERE show_id = ? AND buyer = ? AND status = 'captured'",
+        (show_id, buyer)).fetchone()
+    return row
+
+
+def _new_order(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
+               phone: str | None) -> str:
+    code = f"{show.order_prefix}-{next_value(conn, 'order:' + show.order_prefix):04d}"
+    contact = Contact(name=comment.author_name, phone=phone or "")
+    conn.execute(
+        "INSERT INTO orders (code, show_id, buyer, buyer_name, status, contact, version, token, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, 'captured', ?, 1, ?, ?, ?)",
+        (code, show.id, comment.buyer, comment.author_name,
+         json.dumps(_contact_doc(contact)),
+         secrets.token_urlsafe(12), unit.now, unit.now),
+    )
+    return code
+
+
+def _contact_doc(contact: Contact) -> dict[str, str]:
+    return {"name": contact.name, "phone": contact.phone, "address": contact.address}
+
+
+def resolve_variant(
+    conn: sqlite3.Connection, show: Show, item: CaptureItem, now: float
+) -> tuple[str, str, int] | str:
+    """(code, label, price) for an item, or a reason it needs a person to decide."""
+    rows = conn.execute("SELECT code, label, price FROM variants WHERE code = ? ORDER BY position",
+                        (item.code,)).fetchall()
+    if not rows or item.code.upper() not in {c.upper() for c in show.lineup}:
+        return f"unknown code {item.code}"
+    if item.variant is not None:
+        match = [r for r in rows if r["label"].casefold() == item.variant.casefold()]
+        if not match:
+            return f"unknown variant {item.code} {item.variant}"
+        row = match[0]
+    elif len(rows) == 1:
+        row = rows[0]
+    elif show.flash and show.flash.variant and show.flash.applies(
+            item.code, show.flash.variant, now):
+        row = next(r for r in rows if r["label"].casefold() == show.flash.variant.casefold())
+    else:
+        return f"which variant of {rows[0]['code']}?"
+    return row["code"], row["label"], row["price"]
+
+
+def add_items(
+    conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment, comment_id: int | None,
+    items: Sequence[CaptureItem], phone: str | None, actor: str, *, capped: bool = True,
+) -> tuple[str | None, bool, bool, list[str]]:
+    """Hold or waitlist each item in the buyer's open order: (order, held?, waitlisted?, notes)."""
+    open_row = _open_order(conn, show.id, comment.buyer)
+    order = open_row["code"] if open_row else None
+    held_any = waited_any = False
+    notes: list[str] = []
+    for item in items:
+        resolved = resolve_variant(conn, show, item, unit.now)
+        if isinstance(resolved, str):
+            notes.append(resolved)
+            continue
+        code, label, price = resolved
+        qty = item.qty
+        if capped:
+            already = conn.execute(
+                "SELECT COALESCE(SUM(l.qty), 0) FROM lines l JOIN orders o "
+                "ON o.code = l.order_code WHERE o.show_id = ? AND o.buyer = ? AND l.code = ? "
+                "AND l.state IN (?, ?, ?)", (show.id, comment.buyer, code, *ACTIVE),
+            ).fetchone()[0]
+            qty = rules.capped_qty(item.qty, already, show.max_per_buyer)
+            if qty < item.qty:
+                notes.append(f"limit {show.max_per_buyer} per buyer for {code}")
+            if qty == 0:
+                continue
+        if order is None:
+            order = _new_order(conn, unit, show, comment, phone)
+            audit(conn, unit, order, actor, "opened", f"for {comment.author_name}", comment_id)
+        available = conn.execute("SELECT available FROM variants WHERE code = ? AND label = ?",
+                                 (code, label)).fetchone()[0]
+        held, waiting = rules.split_reservation(available, qty)
+        if held:
+            expires = unit.now + show.hold_minutes * 60
+            for units, unit_price in rules.price_parts(code, label, held, price, show.flash,
+                                                       unit.now):
+                conn.execute(
+                    "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
+                    "created_at, expires_at, comment_id) VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?)",
+                    (order, code, label, units, unit_price, unit.now, expires, comment_id))
+                if show.flash and unit_price == show.flash.price and show.flash.applies(
+                        code, label, unit.now):
+                    show = replace(show, flash=replace(show.flash, taken=show.flash.taken + units))
+                    unit.shows[show.id] = show
+                    save_show(conn, show)
+            move_stock(conn, unit, code, label, rules.StockDelta(available=-held, held=held))
+            unit.events.append(OrderPlaced(show.id, comment.author_name, code, label, held,
+                                           unit.now))
+            held_any = True
+        if waiting:
+            conn.execute(
+                "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, created_at,"
+                " wait_seq, comment_id) VALUES (?, ?, ?, ?, ?, 'waitlisted', ?, ?, ?)",
+                (order, code, label, waiting, price, unit.now, next_value(conn, "wait"),
+                 comment_id))
+            waited_any = True
+        audit(conn, unit, order, actor, "add",
+              f"{code} {label} x{qty}" + (f" ({waiting} waitlisted)" if waiting else ""),
+              comment_id)
+        _bump(conn, unit, order)
+    if order is not None and phone:
+        contact = json.loads(conn.execute("SELECT contact FROM orders WHERE code = ?",
+                                          (order,)).fetchone()[0])
+        if not contact.get("phone"):
+            contact["phone"] = phone
+            conn.execute("UPDATE orders SET contact = ? WHERE code = ?",
+                         (json.dumps(contact), order))
+    return order, held_any, waited_any, notes
+
+
+def add_review(conn: sqlite3.Connection, unit: Unit, show_id: str, comment: Comment,
+               comment_id: int, reason: str) -> None:
+    cur = conn.execute(
+        "INSERT INTO review (show_id, comment_id, buyer, author_name, text, reason, status, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
+        (show_id, comment_id, comment.buyer, comment.author_name, comment.text, reason, unit.now))
+    unit.events.append(ReviewAdded(ReviewItem(
+        id=int(cur.lastrowid or 0), show_id=show_id, comment_id=comment_id, buyer=comment.buyer,
+        author_name=comment.author_name, text=comment.text, reason=reason, status="open",
+        created_at=unit.now)))
+
+
+def cancel_items(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
+                 comment_id: int, codes: Sequence[str], actor: str) -> str | None:
+    """Release the buyer's open lines (all, or of ``codes``); returns the order or None."""
+    open_row = _open_order(conn, show.id, comment.buyer)
+    if open_row is None:
+        return None
+    order = open_row["code"]
+    rows = conn.execute("SELECT * FROM lines WHERE order_code = ? AND state IN ('held', "
+                        "'waitlisted')", (order,)).fetchall()
+    wanted = {c.upper() for c in codes}
+    chosen = [r for r in rows if not wanted or r["code"].upper() in wanted]
+    if not chosen:
+        return None
+    freed = release_lines(conn, unit, chosen, LineState.RELEASED)
+    audit(conn, unit, order, actor, "cancel",
+          ", ".join(sorted({r["code"] for r in chosen})), comment_id)
+    left = conn.execute("SELECT state FROM lines WHERE order_code = ?", (order,)).fetchall()
+    closed = rules.all_lines_closed([LineState(r[0]) for r in left])
+    _bump(conn, unit, order, OrderStatus.CANCELLED if closed else None)
+    for code, variant in sorted(freed):
+        promote_waitlist(conn, unit, code, variant)
+    return str(order)
+
+
+def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float) -> Captured:
+    """Dedupe, store and act on one comment, all inside the caller's transaction."""
+    c = req.comment
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO comments (show_id, source, source_id, author_id, author_name, "
+        "text, received_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+        (c.show_id, c.source, c.source_id, c.author_id, c.author_name, c.text, c.received_at))
+    if cur.rowcount == 0:
+        row = conn.execute("SELECT status, order_code FROM comments WHERE source = ? AND "
+                           "source_id = ?", (c.source, c.source_id)).fetchone()
+        return Captured(CaptureResult(c.source_id, CommentStatus.DUPLICATE, row["order_code"],
+                                      f"already {row['status']}"), ())
+    comment_id = int(cur.lastrowid or 0)
+    unit = Unit(now=now)
+    show = _show_for(conn, unit, c.show_id)
+    actor = f"comment:{c.source}"
+    order: str | None = None
+    reason = req.reason
+    if req.reject:
+        status, reason = CommentStatus.REJECTED, req.reject
+    elif show.status == ShowStatus.ENDED:
+        status, reason = CommentStatus.REJECTED, "show_ended"
+    elif req.kind == "order":
+        order, held, waited, notes = add_items(conn, unit, show, c, comment_id, req.items,
+                                               req.phone, actor)
+        if notes and not (held or waited):
+            if any(n.startswith("limit") for n in notes) and len(notes) == 1:
+                status = CommentStatus.REJECTED
+            else:
+                status = CommentStatus.REVIEW
+                add_review(conn, unit, c.show_id, c, comment_id, "; ".join(notes))
+        else:
+            status = CommentStatus.ORDERED if held else CommentStatus.WAITLISTED
+            if any(not n.startswith("limit") for n in notes):
+                add_review(conn, unit, c.show_id, c, comment_id, "; ".join(notes))
+        reason = "; ".join(notes)
+    elif req.kind == "cancel":
+        order = cancel_items(conn, unit, show, c, comment_id, [i.code for i in req.items], actor)
+        status = CommentStatus.CANCELLED if order else CommentStatus.IGNORED
+        reason = "" if order else "nothing to cancel"
+    elif req.kind == "question":
+        status = CommentStatus.QUESTION
+    elif req.kind == "review":
+        status = CommentStatus.REVIEW
+        add_review(conn, unit, c.show_id, c, comment_id, req.reason or "unclear order")
+    else:
+        status = CommentStatus.IGNORED
+    conn.execute("UPDATE comments SET status = ?, order_code = ?, reason = ? WHERE id = ?",
+                 (status.value, order, reason, comment_id))
+    if status != CommentStatus.REJECTED:
+        unit.events.append(CommentReceived(c.show_id, c.author_name, c.text, status.value, now))
+    token = ""
+    if order:
+        token = conn.execute("SELECT token FROM orders WHERE code = ?", (order,)).fetchone()[0]
+    return Captured(CaptureResult(c.source_id, status, order, reason, token), unit.finish(conn))
+
+
+# -- staff actions -------------------------------------------------------------------------
+
+def _checked(conn: sqlite3.Connection, code: str, version: int) -> Order:
+    order = load_order(conn, code)
+    if order is None:
+        raise NotFound(f"order {code} not found")
+    if order.version != version:
+        raise StaleVersion(f"order {code} changed (version {order.version})", order=order)
+    return order
+
+
+def order_action(conn: sqlite3.Connection, code: str, action: str, version: int, actor: str,
+                 now: float) -> Changed:
+    order = _checked(conn, code, version)
+    target = rules.next_status(order.status, action)
+    rows = conn.execute("SELECT * FROM lines WHERE order_code = ?", (order.code,)).fetchall()
+    if action == "confirm" and not any(r["state"] == LineState.HELD.value for r in rows):
+        raise Invalid("nothing is held in this order yet", status=str(order.status))
+    unit = Unit(now=now)
+    freed: set[tuple[str, str]] = set()
+    for r in rows:
+        after = rules.line_after(action, LineState(r["state"]))
+        freed |= release_lines(conn, unit, [r], after)
+    audit(conn, unit, order.code, actor, action)
+    _bump(conn, unit, order.code, target)
+    for key in sorted(freed):
+        promote_waitlist(conn, unit, *key)
+    events = unit.finish(conn)
+    fresh = load_order(conn, order.code)
+    assert fresh is not None
+    return Changed(fresh, events)
+
+
+def patch_order(conn: sqlite3.Connection, code: str, version: int,
+                lines: Sequence[CaptureItem] | None, contact: Contact | None, actor: str,
+                now: float) -> Changed:
+    order = _checked(conn, code, version)
+    if order.status not in (OrderStatus.CAPTURED, OrderStatus.CONFIRMED):
+        raise rules.IllegalTransition(f"cannot edit an order that is {order.status}")
+    unit = Unit(now=now)
+    show = _show_for(conn, unit, order.show_id)
+    notes: list[str] = []
+    freed: set[tuple[str, str]] = set()
+    for item in lines or ():
+        resolved = resolve_variant(conn, show, item, now)
+        if isinstance(resolved, str):
+            raise Invalid(resolved)
+        pcode, label, price = resolved
+        rows = conn.execute(
+            "SELECT * FROM lines WHERE order_code = ? AND code = ? AND variant = ? AND state IN "
+            "(?, ?, ?) ORDER BY CASE state WHEN 'waitlisted' THEN 0 WHEN 'held' THEN 1 ELSE 2 "
+            "END, id DESC", (order.code, pcode, label, *ACTIVE)).fetchall()
+        current = sum(r["qty"] for r in rows)
+        if item.qty > current:
+            extra = item.qty - current
+            available = conn.execute("SELECT available FROM variants WHERE code = ? AND "
+                                     "label = ?", (pcode, label)).fetchone()[0]
+            if available < extra:
+                raise SoldOut(f"only {available} of {pcode} {label} left", available=available)
+            state = (LineState.CONFIRMED if order.status == OrderStatus.CONFIRMED
+                     else LineState.HELD)
+            conn.execute(
+                "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
+                "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (order.code, pcode, label, extra, price, state.value, now,
+                 now + show.hold_minutes * 60 if state == LineState.HELD else None))
+            move_stock(conn, unit, pcode, label, rules.stock_delta(LineState.RELEASED, state,
+                                                                   extra))
+        elif item.qty < current:
+            drop = current - item.qty
+            for r in rows:
+                if drop <= 0:
+                    break
+                if r["qty"] <= drop:
+                    freed |= release_lines(conn, unit, [r], LineState.RELEASED)
+                    drop -= r["qty"]
+                else:
+                    conn.execute("UPDATE lines SET qty = qty - ? WHERE id = ?", (drop, r["id"]))
+                    delta = rules.stock_delta(LineState(r["state"]), LineState.RELEASED, drop)
+                    if delta != rules.StockDelta():
+                        move_stock(conn, unit, pcode, label, delta)
+                        freed.add((pcode, label))
+                    drop = 0
+        notes.append(f"{pcode} {label} {current}->{item.qty}")
+    if contact is not None:
+        conn.execute("UPDATE orders SET contact = ?, buyer_name = ? WHERE code = ?",
+                     (json.dumps(_contact_doc(contact)), contact.name or order.buyer_name,
+                      order.code))
+        notes.append("contact")
+    audit(conn, unit, order.code, actor, "edit", ", ".join(notes))
+    _bump(conn, unit, order.code)
+    for key in sorted(freed):
+        promote_waitlist(conn, unit, *key)
+    events = unit.finish(conn)
+    fresh = load_order(conn, order.code)
+    assert fresh is not None
+    return Changed(fresh, events)
+
+
+def expire_holds(conn: sqlite3.Connection, now: float) -> tuple[Event, ...]:
+    """Release held lines past their time (invariant 5); close orders left with nothing."""
+    unit = Unit(now=now)
+    rows = conn.execute("SELECT * FROM lines WHERE state = 'held' AND expires_at <= ? "
+                        "ORDER BY expires_at LIMIT 2000", (now,)).fetchall()
+    if not rows:
+        return ()
+    freed = release_lines(conn, unit, rows, LineState.RELEASED)
+    for order in sorted({r["order_code"] for r in rows}):
+        audit(conn, unit, order, "system", "expired", "hold time over")
+        left = conn.execute("SELECT state FROM lines WHERE order_code = ?", (order,)).fetchall()
+        closed = rules.all_lines_closed([LineState(r[0]) for r in left])
+        _bump(conn, unit, order, OrderStatus.EXPIRED if closed else None)
+    for key in sorted(freed):
+        promote_waitlist(conn, unit, *key)
+    return unit.finish(conn)
+
+
+def review_row(row: sqlite3.Row) -> ReviewItem:
+    return ReviewItem(
+        id=row["id"], show_id=row["show_id"], comment_id=row["comment_id"], buyer=row["buyer"],
+        author_name=row["author_name"], text=row["text"], reason=row["reason"],
+        status=row["status"], created_at=row["created_at"], order=row["order_code"],
+    )
+
+
+def resolve_review(conn: sqlite3.Connection, review_id: int, items: Sequence[CaptureItem],
+                   actor: str, now: float) -> Changed:
+    row = conn.execute("SELECT * FROM review WHERE id = ?", (review_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"review item {review_id} not found")
+    if row["status"] != "open":
+        raise rules.IllegalTransition(f"review item {review_id} is already {row['status']}")
+    crow = conn.execute("SELECT * FROM comments WHERE id = ?", (row["comment_id"],)).fetchone()
+    comment = Comment(crow["show_id"], crow["source"], crow["source_id"], crow["author_id"],
+                      crow["author_name"], crow["text"], crow["received_at"])
+    unit = Unit(now=now)
+    show = _show_for(conn, unit, row["show_id"])
+    order, held, waited, notes = add_items(conn, unit, show, comment, crow["id"], items, None,
+                                           actor, capped=False)
+    if order is None or not (held or waited):
+        raise Invalid("; ".join(notes) or "nothing to order")
+    conn.execute("UPDATE review SET status = 'resolved', order_code = ? WHERE id = ?",
+                 (order, review_id))
+    conn.execute("UPDATE comments SET status = ?, order_code = ? WHERE id = ?",
+                 ("ordered" if held else "waitlisted", order, crow["id"]))
+    events = unit.finish(conn)
+    fresh = load_order(conn, order)
+    assert fresh is not None
+    return Changed(fresh, events)
