@@ -73,6 +73,7 @@ class RealtimeHub:
         self.ip_buckets = TokenBuckets(settings.comment_rate * 5, settings.comment_burst * 5)
         self.staff_rooms: dict[str, int] = {}
         self._seq = int(time.time() * 1000)
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._register()
 
     # -- versions --------------------------------------------------------------------------
@@ -111,7 +112,16 @@ class RealtimeHub:
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         task.add_done_callback(_log_failure)
+
+    async def drain(self) -> None:
+        """Cancel pushes still in flight (shutdown): the store is about to close."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- pushes ----------------------------------------------------------------------------
 
@@ -300,6 +310,7 @@ def setup_realtime(app: web.Application, manager: Any = None) -> RealtimeHub:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await hub.drain()
         await hub.sio.shutdown()
 
     app.cleanup_ctx.append(ctx)
