@@ -22,12 +22,10 @@ log = logging.getLogger("livesell")
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
-    config = getattr(args, "config", None)
-    if config is None and Path("config.yaml").is_file() and os.environ.get(
-            "LIVESELL_NO_LOCAL_CONFIG") is None:
-        config = None  # the repository's config.yaml documents defaults; it is opt-in
+    """Settings from --config (if given), LIVESELL_* variables, then command-line flags."""
     overrides = {"data_dir": getattr(args, "data", None), **extra}
-    return load_settings(config, **{k: v for k, v in overrides.items() if v is not None})
+    return load_settings(getattr(args, "config", None),
+                         **{k: v for k, v in overrides.items() if v is not None})
 
 
 def _check_data_dir(path: Path) -> str | None:
