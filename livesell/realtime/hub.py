@@ -96,7 +96,8 @@ class RealtimeHub:
             public = self.views.public_event(event)
             state = self.shows.get(event.show_id)
             if public is not None and state is not None:
-                (state.ticker if isinstance(event, OrderPlaced) else state.comments).append(public)
+                queue = state.ticker if isinstance(event, OrderPlaced) else state.comments
+                queue.append(public[1])
             if isinstance(event, OrderPlaced) and state is not None:
                 state.orders_at.append(event.at)
         elif isinstance(event, OrderChanged):

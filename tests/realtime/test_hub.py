@@ -1,0 +1,185 @@
+"""The realtime contract with real Socket.IO clients over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import socketio
+from aiohttp.test_utils import TestClient
+
+from livesell.domain.masking import contains_phone
+from tests.conftest import ROLE_TOKENS, comment, post_comments, seed_show
+
+
+class Listener:
+    """A socket.io client that queues every event it receives, for deadline-based waits."""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self.seen: list[tuple[str, Any]] = []
+
+        async def catch_all(event: str, *args: Any) -> None:
+            item = (event, args[0] if args else None)
+            self.seen.append(item)
+            await self.events.put(item)
+
+        self.client.on("*", catch_all, namespace=namespace)
+
+    async def connect(self, url: str, auth: dict[str, Any], **kwargs: Any) -> None:
+        await self.client.connect(url, namespaces=[self.namespace], auth=auth,
+                                  transports=["websocket"], wait_timeout=5, **kwargs)
+
+    async def next(self, event: str, timeout: float = 3.0) -> Any:
+        """The next event of this name (others are skipped), or fail at the deadline."""
+        async def find() -> Any:
+            while True:
+                name, data = await self.events.get()
+                if name == event:
+                    return data
+
+        return await asyncio.wait_for(find(), timeout)
+
+    async def until(self, event: str, predicate: Any, timeout: float = 3.0) -> Any:
+        async def find() -> Any:
+            while True:
+                data = await self.next(event, timeout)
+                if predicate(data):
+                    return data
+
+        return await asyncio.wait_for(find(), timeout)
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+
+
+@pytest.fixture
+async def listeners() -> AsyncIterator[list[Listener]]:
+    made: list[Listener] = []
+    yield made
+    for listener in made:
+        await listener.close()
+
+
+def url(client: TestClient) -> str:
+    return str(client.make_url("/"))
+
+
+async def viewer(client: TestClient, show: str, listeners: list[Listener]) -> Listener:
+    listener = Listener("/live")
+    listeners.append(listener)
+    await listener.connect(url(client), {"show": show})
+    return listener
+
+
+async def test_snapshot_first_then_live_stock(client: TestClient,
+                                              listeners: list[Listener]) -> None:
+    show = await seed_show(client)
+    v = await viewer(client, show, listeners)
+    snapshot = await v.next("snapshot")
+    assert snapshot["stock"]["C1"] == 10 and snapshot["show"]["id"] == show
+    assert v.seen[0][0] == "snapshot"
+    await post_comments(client, show, [comment("c1", "C1 x3")])
+    push = await v.until("stock", lambda d: d["stock"]["C1"] == 7)
+    assert push["v"] > snapshot["version"]
+
+
+async def test_unknown_show_is_refused(client: TestClient) -> None:
+    listener = Listener("/live")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await listener.connect(url(client), {"show": "nope"})
+    await listener.close()
+
+
+async def test_stock_pushes_are_coalesced_and_end_true(client: TestClient,
+                                                       listeners: list[Listener]) -> None:
+    show = await seed_show(client)
+    v = await viewer(client, show, listeners)
+    await v.next("snapshot")
+    batches = [[comment(f"b{n}-{i}", "A2", author=f"u{n}-{i}") for i in range(20)]
+               for n in range(4)]
+    await asyncio.gather(*(post_comments(client, show, b) for b in batches))
+    final = await v.until("stock", lambda d: d["stock"]["A2"] == 0)
+    pushes = [d for name, d in v.seen if name == "stock"]
+    assert len(pushes) < 80 / 4  # far fewer pushes than orders
+    versions = [p["v"] for p in pushes]
+    assert versions == sorted(versions)
+    assert final["stock"]["A2"] == 0
+
+
+async def test_pin_and_flash_reach_viewers(client: TestClient,
+                                           listeners: list[Listener]) -> None:
+    show = await seed_show(client)
+    v = await viewer(client, show, listeners)
+    await v.next("snapshot")
+    owner = {"Authorization": "Bearer test-owner-token"}
+    await client.post(f"/api/shows/{show}/pin", json={"code": "B1"}, headers=owner)
+    assert (await v.until("pinned", lambda d: d["pinned"] == "B1"))["pinned"] == "B1"
+    await client.post(f"/api/shows/{show}/flash", headers=owner,
+                      json={"code": "A2", "price": 99000, "seconds": 30})
+    flash = await v.until("flash", lambda d: d["flash"] is not None)
+    assert flash["flash"]["price"] == 99000 and "server_time" in flash
+
+
+async def test_viewer_comment_ack_and_rate_limit(client: TestClient,
+                                                 listeners: list[Listener]) -> None:
+    show = await seed_show(client)
+    v = await viewer(client, show, listeners)
+    await v.next("snapshot")
+    ack = await v.client.call("comment", {"name": "Trần Thị Bé", "text": "chốt A2 x2"},
+                              namespace="/live", timeout=5)
+    assert ack["status"] == "ordered" and ack["order"].startswith("DD-")
+    assert ack["order_url"].startswith(f"/o/{ack['order']}?t=")
+    answers = [await v.client.call("comment", {"name": "Bé", "text": "hello"},
+                                   namespace="/live", timeout=5) for _ in range(6)]
+    assert {"status": "rejected", "reason": "rate_limited"} in answers
+    bad = await v.client.call("comment", "not an object", namespace="/live", timeout=5)
+    assert bad["status"] == "rejected"
+
+
+async def test_staff_namespace_needs_credentials(client: TestClient,
+                                                 listeners: list[Listener]) -> None:
+    show = await seed_show(client)
+    for auth in ({"show": show}, {"show": show, "token": "wrong"},
+                 {"show": show, "token": ROLE_TOKENS["ingest"]}):
+        refused = Listener("/staff")
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await refused.connect(url(client), auth)
+        await refused.close()
+    staff = Listener("/staff")
+    listeners.append(staff)
+    await staff.connect(url(client), {"show": show, "token": ROLE_TOKENS["staff"]})
+    await post_comments(client, show, [comment("c1", "A2 x2 0912345678"),
+                                       comment("c2", "chốt ZZ9", author="u2")])
+    order = await staff.next("order")
+    assert order["contact"]["phone"] == "0912345678" and order["lines"][0]["qty"] == 2
+    review = await staff.next("review")
+    assert review["text"] == "chốt ZZ9"
+    stats = await staff.next("stats", timeout=3)
+    assert stats["show"] == show and stats["orders_per_min"] >= 1
+
+
+async def test_public_payloads_never_carry_a_phone_or_full_name(
+        client: TestClient, listeners: list[Listener]) -> None:
+    show = await seed_show(client)
+    v = await viewer(client, show, listeners)
+    await v.next("snapshot")
+    phones = ["0912345678", "0912.345.678", "+84 912 345 678", "84912345678", "091-234-5678"]
+    storm = [comment(f"s{i}", f"chốt A2 sdt {phones[i % 5]}", author=f"p{i}",
+                     name="Nguyễn Văn Phúc Hậu") for i in range(40)]
+    storm += [comment(f"q{i}", f"ship về {phones[i % 5]} nha", author=f"q{i}",
+                      name="Lê Thị Thu") for i in range(10)]
+    await post_comments(client, show, storm)
+    await v.until("comment", lambda d: any("ship" in i["text"] for i in d["items"]))
+    # the tick sends the ticker batch before the comment batch
+    assert any(name == "ticker" for name, _ in v.seen)
+    public = json.dumps(v.seen, ensure_ascii=False)
+    assert not contains_phone(public)
+    assert "Nguyễn Văn Phúc Hậu" not in public and "Nguyễn V. P. H." in public
+    snap = await (await client.get(f"/api/shows/{show}")).text()
+    assert not contains_phone(snap) and "Lê Thị Thu" not in snap
