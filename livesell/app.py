@@ -61,6 +61,12 @@ def session_key(settings: Settings) -> bytes:
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = app[keys.STORE]
     await store.start()
+    info = getattr(store, "persistence_info", None)
+    if info is not None:
+        from .store.redis_codec import persistence_warning
+
+        if warning := persistence_warning(await info()):
+            log.warning("%s", warning)
     yield
     await store.close()
 
@@ -95,7 +101,12 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
 
     from .realtime.hub import setup_realtime
 
-    setup_realtime(app)
+    manager = None
+    if settings.store.startswith(("redis://", "rediss://")):
+        from .realtime.relay import redis_manager
+
+        manager = redis_manager(settings.store, settings.redis_prefix)
+    setup_realtime(app, manager)
     app.cleanup_ctx.append(_sweeper_ctx)
     app.add_routes(api_shows.routes)
     app.add_routes(api_orders.routes)

@@ -22,6 +22,15 @@ def stock_map(levels: list[StockLevel]) -> dict[str, int]:
     return {sku(level.code, level.variant): level.available for level in levels}
 
 
+def public_item(event: OrderPlaced | CommentReceived) -> dict[str, Any]:
+    """The public form of a ticker or comment event: short name, phones masked."""
+    if isinstance(event, OrderPlaced):
+        return {"name": short_name(event.buyer_name), "code": event.code,
+                "variant": event.variant, "qty": event.qty, "at": event.at}
+    return {"name": short_name(event.author_name), "text": mask_phones(event.text[:300]),
+            "status": event.status, "at": event.at}
+
+
 class ShowViews:
     """Builds public snapshots and keeps each show's recent ticker and comment feed."""
 
@@ -30,28 +39,21 @@ class ShowViews:
         self.store = store
         self.clock = clock
         self.ticker_size = ticker_size
-        self._ticker: dict[str, deque[dict[str, Any]]] = {}
-        self._feed: dict[str, deque[dict[str, Any]]] = {}
+        self._ticker: dict[str, deque[OrderPlaced]] = {}
+        self._feed: dict[str, deque[CommentReceived]] = {}
 
-    def public_event(self, event: Event) -> tuple[str, dict[str, Any]] | None:
-        """The public form of an event, remembered for the next snapshot; None if private."""
+    def remember(self, event: Event) -> None:
+        """Keep a ticker or feed event (raw; masked only when someone reads it)."""
         if isinstance(event, OrderPlaced):
-            item = {"name": short_name(event.buyer_name), "code": event.code,
-                    "variant": event.variant, "qty": event.qty, "at": event.at}
-            self._ticker.setdefault(event.show_id, deque(maxlen=self.ticker_size)).append(item)
-            return event.show_id, item
-        if isinstance(event, CommentReceived):
-            item = {"name": short_name(event.author_name), "text": mask_phones(event.text)[:300],
-                    "status": event.status, "at": event.at}
-            self._feed.setdefault(event.show_id, deque(maxlen=50)).append(item)
-            return event.show_id, item
-        return None
+            self._ticker.setdefault(event.show_id, deque(maxlen=self.ticker_size)).append(event)
+        elif isinstance(event, CommentReceived):
+            self._feed.setdefault(event.show_id, deque(maxlen=50)).append(event)
 
     def ticker(self, show_id: str) -> list[dict[str, Any]]:
-        return list(self._ticker.get(show_id, ()))
+        return [public_item(e) for e in self._ticker.get(show_id, ())]
 
     def feed(self, show_id: str) -> list[dict[str, Any]]:
-        return list(self._feed.get(show_id, ()))
+        return [public_item(e) for e in self._feed.get(show_id, ())]
 
     async def show(self, show_id: str) -> Show:
         show = await self.store.get_show(show_id)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ import socketio  # type: ignore[import-untyped,unused-ignore]
 from aiohttp import web
 
 from .. import keys
+from ..capture.views import public_item
 from ..domain.errors import DomainError
 from ..domain.events import (
     CommentReceived,
@@ -30,6 +32,7 @@ from ..domain.events import (
     ShowChanged,
     StockChanged,
 )
+from ..domain.models import Order
 from ..http.auth import RANK, principal_for_session, principal_for_token
 from . import names
 from .fanout import ViewerFanout
@@ -38,15 +41,22 @@ from .ratelimit import TokenBuckets
 log = logging.getLogger(__name__)
 
 
+# A viewer cannot read more than this many comments or ticker lines per push anyway; under a
+# storm only the newest are masked and sent.
+FEED_PER_PUSH = 30
+
+
 @dataclass
 class ShowState:
-    """What is waiting to be pushed to one show's viewers at the next tick."""
+    """What is waiting to be pushed to one show's viewers and consoles at the next tick."""
 
     lineup: frozenset[str] = frozenset()
     stock_dirty: bool = True
-    ticker: list[dict[str, Any]] = field(default_factory=list)
-    comments: list[dict[str, Any]] = field(default_factory=list)
-    orders_at: list[float] = field(default_factory=list)
+    ticker: deque[OrderPlaced] = field(default_factory=lambda: deque(maxlen=FEED_PER_PUSH))
+    comments: deque[CommentReceived] = field(
+        default_factory=lambda: deque(maxlen=FEED_PER_PUSH))
+    orders_at: deque[float] = field(default_factory=deque)
+    orders: dict[str, Order] = field(default_factory=dict)
 
 
 class RealtimeHub:
@@ -68,6 +78,9 @@ class RealtimeHub:
             engineio_logger=False, transports=["polling", "websocket"],
         )
         self.fanout = ViewerFanout(self.sio, names.LIVE, settings.viewer_max_buffer)
+        self.relayed = manager is not None
+        if manager is not None:
+            manager.local_push = self.fanout.broadcast
         self.shows: dict[str, ShowState] = {}
         self.buckets = TokenBuckets(settings.comment_rate, settings.comment_burst)
         self.ip_buckets = TokenBuckets(settings.comment_rate * 5, settings.comment_burst * 5)
@@ -92,18 +105,19 @@ class RealtimeHub:
             for state in self.shows.values():
                 if not state.lineup or state.lineup & codes:
                     state.stock_dirty = True
-        elif isinstance(event, (OrderPlaced, CommentReceived)):
-            public = self.views.public_event(event)
-            state = self.shows.get(event.show_id)
-            if public is not None and state is not None:
-                queue = state.ticker if isinstance(event, OrderPlaced) else state.comments
-                queue.append(public[1])
-            if isinstance(event, OrderPlaced) and state is not None:
+        elif isinstance(event, OrderPlaced):
+            self.views.remember(event)
+            if (state := self.shows.get(event.show_id)) is not None:
+                state.ticker.append(event)
                 state.orders_at.append(event.at)
+        elif isinstance(event, CommentReceived):
+            self.views.remember(event)
+            if (state := self.shows.get(event.show_id)) is not None:
+                state.comments.append(event)
         elif isinstance(event, OrderChanged):
-            self._spawn(self.sio.emit(names.ORDER, event.order.to_json(),
-                                      room=names.show_room(event.order.show_id),
-                                      namespace=names.STAFF))
+            # Latest version wins; consoles get it at the next staff flush (50 ms).
+            if self.staff_rooms.get(event.order.show_id, 0) > 0:
+                self.state(event.order.show_id).orders[event.order.code] = event.order
         elif isinstance(event, ReviewAdded):
             self._spawn(self.sio.emit(names.REVIEW, event.item.to_json(),
                                       room=names.show_room(event.item.show_id),
@@ -129,6 +143,14 @@ class RealtimeHub:
     def state(self, show_id: str) -> ShowState:
         return self.shows.setdefault(show_id, ShowState())
 
+    async def push(self, show_id: str, event: str, data: Any) -> None:
+        """Send a push to every viewer of a show: on this node directly, or on every node
+        through the Redis manager (which hands it back to each node's local fan-out)."""
+        if self.relayed:
+            await self.sio.emit(event, data, room=names.show_room(show_id), namespace=names.LIVE)
+        else:
+            await self.fanout.broadcast(show_id, event, data)
+
     async def push_show(self, show_id: str) -> None:
         """Pinned product and flash deal changed: push both now (rare, not coalesced)."""
         snapshot = await self.views.snapshot(show_id)
@@ -136,11 +158,11 @@ class RealtimeHub:
         state.lineup = frozenset(p["code"] for p in snapshot["lineup"])
         state.stock_dirty = True
         version = self.next_version()
-        await self.fanout.broadcast(show_id, names.PINNED,
+        await self.push(show_id, names.PINNED,
                                     {"v": version, "pinned": snapshot["pinned"]})
-        await self.fanout.broadcast(show_id, names.FLASH, {
+        await self.push(show_id, names.FLASH, {
             "v": version, "flash": snapshot["flash"], "server_time": snapshot["server_time"]})
-        await self.fanout.broadcast(show_id, names.SHOW, {"v": version, **snapshot["show"]})
+        await self.push(show_id, names.SHOW, {"v": version, **snapshot["show"]})
 
     async def tick(self) -> None:
         """Push what changed since the last tick, for every show with viewers."""
@@ -155,16 +177,39 @@ class RealtimeHub:
                 if show is not None:
                     state.lineup = frozenset(show.lineup)
                     version, stock = await self.views.stock(show)
-                    await self.fanout.broadcast(show_id, names.STOCK,
+                    await self.push(show_id, names.STOCK,
                                                 {"v": version, "stock": stock})
             if state.ticker:
-                items, state.ticker = state.ticker, []
-                await self.fanout.broadcast(show_id, names.TICKER,
+                items = [public_item(e) for e in state.ticker]
+                state.ticker.clear()
+                await self.push(show_id, names.TICKER,
                                             {"v": self.next_version(), "items": items})
             if state.comments:
-                items, state.comments = state.comments, []
-                await self.fanout.broadcast(show_id, names.COMMENT,
+                items = [public_item(e) for e in state.comments]
+                state.comments.clear()
+                await self.push(show_id, names.COMMENT,
                                             {"v": self.next_version(), "items": items})
+
+    async def flush_staff(self) -> None:
+        """Send consoles every order that changed since the last flush, latest version only."""
+        for show_id, state in list(self.shows.items()):
+            if not state.orders:
+                continue
+            orders, state.orders = state.orders, {}
+            room = names.show_room(show_id)
+            for order in orders.values():
+                await self.sio.emit(names.ORDER, order.to_json(audit=False), room=room,
+                                    namespace=names.STAFF)
+
+    async def run_staff_flush(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            try:
+                await self.flush_staff()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("staff flush failed")
 
     async def run_ticks(self) -> None:
         period = 1.0 / self.settings.stock_push_hz
@@ -188,7 +233,8 @@ class RealtimeHub:
         """Live numbers for the consoles: orders a minute, revenue, viewers, per product."""
         now = self.clock()
         state = self.state(show_id)
-        state.orders_at = [t for t in state.orders_at if now - t < 60]
+        while state.orders_at and now - state.orders_at[0] >= 60:
+            state.orders_at.popleft()
         levels = await self.store.stock(tuple(state.lineup) or None)
         return {
             "show": show_id, "viewers": self.fanout.count(show_id),
@@ -305,6 +351,7 @@ def setup_realtime(app: web.Application, manager: Any = None) -> RealtimeHub:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         unsubscribe = app[keys.BUS].subscribe(hub.on_event)
         tasks = [asyncio.create_task(hub.run_ticks(), name="realtime-tick"),
+                 asyncio.create_task(hub.run_staff_flush(), name="realtime-staff"),
                  asyncio.create_task(hub.run_stats(), name="realtime-stats")]
         yield
         unsubscribe()

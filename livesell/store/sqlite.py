@@ -41,7 +41,9 @@ class SqliteStore:
 
     def __init__(self, path: Path, synchronous: str = "FULL", group_commit_ms: float = 2.0,
                  group_commit_max: int = 512) -> None:
-        self.engine = SqliteEngine(path, synchronous, group_commit_ms, group_commit_max)
+        self.cache = ops.WriterCache()
+        self.engine = SqliteEngine(path, synchronous, group_commit_ms, group_commit_max,
+                                   on_rollback=self.cache.clear)
 
     async def start(self) -> None:
         await self.engine.start()
@@ -87,7 +89,8 @@ class SqliteStore:
         now = time.time()
 
         def run(conn: sqlite3.Connection) -> tuple[Event, ...]:
-            unit = ops.Unit(now=now)
+            self.cache.clear()
+            unit = ops.Unit(now=now, cache=self.cache)
             start = conn.execute("SELECT COALESCE(MAX(position), 0) FROM products").fetchone()[0]
             for index, product in enumerate(products, 1):
                 doc = product.to_json()
@@ -135,7 +138,7 @@ class SqliteStore:
             if row["available"] + delta < 0:
                 raise SoldOut(f"only {row['available']} of {code} {variant} are free to write off",
                               available=row["available"])
-            unit = ops.Unit(now=now)
+            unit = ops.Unit(now=now, cache=self.cache)
             conn.execute("UPDATE variants SET total = total + ?, available = available + ? "
                          "WHERE code = ? AND label = ?", (delta, delta, code, variant))
             unit.stock.add((row["code"], row["label"]))
@@ -197,7 +200,7 @@ class SqliteStore:
             if "status" in values:
                 values["status"] = ShowStatus(values["status"])
             fresh = replace(show, **values)
-            ops.save_show(conn, fresh)
+            ops.save_show(conn, fresh, self.cache)
             return fresh
 
         return await self.engine.write(run)
@@ -207,7 +210,7 @@ class SqliteStore:
     async def capture(self, requests: Sequence[CaptureRequest], now: float) -> list[Captured]:
         # One write per comment so a refused one cannot undo its neighbours; they still share
         # the group commit, so a batch of 500 costs one fsync.
-        futures = [self.engine.write(lambda c, r=r: ops.capture_one(c, r, now))
+        futures = [self.engine.write(lambda c, r=r: ops.capture_one(c, r, now, self.cache))
                    for r in requests]
         return list(await asyncio.gather(*futures))
 
@@ -229,15 +232,16 @@ class SqliteStore:
     async def order_action(self, code: str, action: str, version: int, actor: str,
                            now: float) -> Changed:
         return await self.engine.write(
-            lambda c: ops.order_action(c, code, action, version, actor, now))
+            lambda c: ops.order_action(c, code, action, version, actor, now, self.cache))
 
     async def patch_order(self, code: str, version: int, lines: Sequence[CaptureItem] | None,
                           contact: Contact | None, actor: str, now: float) -> Changed:
         return await self.engine.write(
-            lambda c: ops.patch_order(c, code, version, lines, contact, actor, now))
+            lambda c: ops.patch_order(c, code, version, lines, contact, actor, now,
+                                      self.cache))
 
     async def expire_holds(self, now: float) -> tuple[Event, ...]:
-        return await self.engine.write(lambda c: ops.expire_holds(c, now))
+        return await self.engine.write(lambda c: ops.expire_holds(c, now, self.cache))
 
     # -- review ----------------------------------------------------------------------------
 
@@ -249,7 +253,7 @@ class SqliteStore:
     async def resolve_review(self, review_id: int, items: Sequence[CaptureItem], actor: str,
                              now: float) -> Changed:
         return await self.engine.write(
-            lambda c: ops.resolve_review(c, review_id, items, actor, now))
+            lambda c: ops.resolve_review(c, review_id, items, actor, now, self.cache))
 
     async def dismiss_review(self, review_id: int, actor: str, now: float) -> ReviewItem:
         def run(conn: sqlite3.Connection) -> ReviewItem:

@@ -166,8 +166,10 @@ class SqliteEngine:
     """Runs write functions in batched transactions on one thread; reads on another."""
 
     def __init__(
-        self, path: Path, synchronous: str = "FULL", window_ms: float = 2.0, batch_max: int = 512
+        self, path: Path, synchronous: str = "FULL", window_ms: float = 2.0, batch_max: int = 512,
+        on_rollback: Callable[[], None] | None = None,
     ) -> None:
+        self.on_rollback = on_rollback or (lambda: None)
         self.path = path
         self.synchronous = synchronous
         self.window = window_ms / 1000.0
@@ -263,6 +265,7 @@ class SqliteEngine:
                 try:
                     result = fn(conn)
                 except Exception as exc:  # noqa: BLE001 - handed back to the caller
+                    self.on_rollback()
                     conn.execute("ROLLBACK TO op")
                     conn.execute("RELEASE op")
                     outcomes.append((future, None, exc))
@@ -272,6 +275,7 @@ class SqliteEngine:
             conn.execute("COMMIT")
         except Exception as exc:  # the whole batch failed: nobody is acknowledged
             log.exception("group commit failed")
+            self.on_rollback()
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             outcomes = [(future, None, exc) for _, future in batch]

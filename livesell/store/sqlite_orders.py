@@ -43,14 +43,35 @@ ACTIVE = (LineState.HELD.value, LineState.WAITLISTED.value, LineState.CONFIRMED.
 
 
 @dataclass
+class WriterCache:
+    """Rows the writer reads on every comment and that only the writer changes.
+
+    Only the writer thread touches it, and every write goes through that thread, so it cannot
+    go stale behind our back; the engine clears it whenever an operation rolls back.
+    """
+
+    shows: dict[str, Show] = field(default_factory=dict)
+    variants: dict[str, list[sqlite3.Row]] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.shows.clear()
+        self.variants.clear()
+
+
+@dataclass
 class Unit:
     """What one operation touched: stock keys to publish, orders to reload, extra events."""
 
     now: float
+    cache: WriterCache = field(default_factory=WriterCache)
     stock: set[tuple[str, str]] = field(default_factory=set)
     orders: set[str] = field(default_factory=set)
     events: list[Event] = field(default_factory=list)
-    shows: dict[str, Show] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def shows(self) -> dict[str, Show]:
+        return self.cache.shows
 
     def finish(self, conn: sqlite3.Connection) -> tuple[Event, ...]:
         events = list(self.events)
@@ -60,7 +81,7 @@ class Unit:
             )
             events.append(StockChanged(tuple(sorted(self.stock))))
         for code in sorted(self.orders):
-            order = load_order(conn, code)
+            order = load_order(conn, code, audit=False)
             if order is not None:
                 events.append(OrderChanged(order))
         return tuple(events)
@@ -82,8 +103,10 @@ def show_from_doc(doc: dict[str, object]) -> Show:
     return Show(**fields)  # type: ignore[arg-type]
 
 
-def save_show(conn: sqlite3.Connection, show: Show) -> None:
+def save_show(conn: sqlite3.Connection, show: Show, cache: WriterCache | None = None) -> None:
     conn.execute("UPDATE shows SET doc = ? WHERE id = ?", (json.dumps(show.to_json()), show.id))
+    if cache is not None:
+        cache.shows[show.id] = show
 
 
 def _line(row: sqlite3.Row) -> OrderLine:
@@ -112,9 +135,9 @@ def order_from_row(conn: sqlite3.Connection, row: sqlite3.Row, audit: bool = Tru
     )
 
 
-def load_order(conn: sqlite3.Connection, code: str) -> Order | None:
+def load_order(conn: sqlite3.Connection, code: str, audit: bool = True) -> Order | None:
     row = conn.execute("SELECT * FROM orders WHERE code = ?", (code,)).fetchone()
-    return order_from_row(conn, row) if row else None
+    return order_from_row(conn, row, audit) if row else None
 
 
 def _show_for(conn: sqlite3.Connection, unit: Unit, show_id: str) -> Show:
@@ -230,7 +253,8 @@ def release_lines(
 
 def _open_order(conn: sqlite3.Connection, show_id: str, buyer: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = conn.execute(
-        "SELECT code, contact FROM orders WHERE show_id = ? AND buyer = ? AND status = 'captured'",
+        "SELECT code, contact, token FROM orders WHERE show_id = ? AND buyer = ? "
+        "AND status = 'captured'",
         (show_id, buyer)).fetchone()
     return row
 
@@ -239,12 +263,12 @@ def _new_order(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Commen
                phone: str | None) -> str:
     code = f"{show.order_prefix}-{next_value(conn, 'order:' + show.order_prefix):04d}"
     contact = Contact(name=comment.author_name, phone=phone or "")
+    unit.tokens[code] = token = secrets.token_urlsafe(12)
     conn.execute(
         "INSERT INTO orders (code, show_id, buyer, buyer_name, status, contact, version, token, "
         "created_at, updated_at) VALUES (?, ?, ?, ?, 'captured', ?, 1, ?, ?, ?)",
         (code, show.id, comment.buyer, comment.author_name,
-         json.dumps(_contact_doc(contact)),
-         secrets.token_urlsafe(12), unit.now, unit.now),
+         json.dumps(_contact_doc(contact)), token, unit.now, unit.now),
     )
     return code
 
@@ -253,12 +277,22 @@ def _contact_doc(contact: Contact) -> dict[str, str]:
     return {"name": contact.name, "phone": contact.phone, "address": contact.address}
 
 
+def variant_rows(conn: sqlite3.Connection, cache: WriterCache, code: str) -> list[sqlite3.Row]:
+    key = code.upper()
+    rows = cache.variants.get(key)
+    if rows is None:
+        rows = conn.execute("SELECT code, label, price FROM variants WHERE code = ? "
+                            "ORDER BY position", (code,)).fetchall()
+        cache.variants[key] = rows
+    return rows
+
+
 def resolve_variant(
-    conn: sqlite3.Connection, show: Show, item: CaptureItem, now: float
+    conn: sqlite3.Connection, show: Show, item: CaptureItem, now: float,
+    cache: WriterCache | None = None,
 ) -> tuple[str, str, int] | str:
     """(code, label, price) for an item, or a reason it needs a person to decide."""
-    rows = conn.execute("SELECT code, label, price FROM variants WHERE code = ? ORDER BY position",
-                        (item.code,)).fetchall()
+    rows = variant_rows(conn, cache or WriterCache(), item.code)
     if not rows or item.code.upper() not in {c.upper() for c in show.lineup}:
         return f"unknown code {item.code}"
     if item.variant is not None:
@@ -283,10 +317,12 @@ def add_items(
     """Hold or waitlist each item in the buyer's open order: (order, held?, waitlisted?, notes)."""
     open_row = _open_order(conn, show.id, comment.buyer)
     order = open_row["code"] if open_row else None
+    if open_row:
+        unit.tokens[order] = open_row["token"]
     held_any = waited_any = False
     notes: list[str] = []
     for item in items:
-        resolved = resolve_variant(conn, show, item, unit.now)
+        resolved = resolve_variant(conn, show, item, unit.now, unit.cache)
         if isinstance(resolved, str):
             notes.append(resolved)
             continue
@@ -294,8 +330,9 @@ def add_items(
         qty = item.qty
         if capped:
             already = conn.execute(
-                "SELECT COALESCE(SUM(l.qty), 0) FROM lines l JOIN orders o "
-                "ON o.code = l.order_code WHERE o.show_id = ? AND o.buyer = ? AND l.code = ? "
+                # CROSS JOIN keeps SQLite on the buyer's few orders, then their lines.
+                "SELECT COALESCE(SUM(l.qty), 0) FROM orders o CROSS JOIN lines l "
+                "ON l.order_code = o.code WHERE o.show_id = ? AND o.buyer = ? AND l.code = ? "
                 "AND l.state IN (?, ?, ?)", (show.id, comment.buyer, code, *ACTIVE),
             ).fetchone()[0]
             qty = rules.capped_qty(item.qty, already, show.max_per_buyer)
@@ -320,8 +357,7 @@ def add_items(
                 if show.flash and unit_price == show.flash.price and show.flash.applies(
                         code, label, unit.now):
                     show = replace(show, flash=replace(show.flash, taken=show.flash.taken + units))
-                    unit.shows[show.id] = show
-                    save_show(conn, show)
+                    save_show(conn, show, unit.cache)
             move_stock(conn, unit, code, label, rules.StockDelta(available=-held, held=held))
             unit.events.append(OrderPlaced(show.id, comment.author_name, code, label, held,
                                            unit.now))
@@ -337,9 +373,8 @@ def add_items(
               f"{code} {label} x{qty}" + (f" ({waiting} waitlisted)" if waiting else ""),
               comment_id)
         _bump(conn, unit, order)
-    if order is not None and phone:
-        contact = json.loads(conn.execute("SELECT contact FROM orders WHERE code = ?",
-                                          (order,)).fetchone()[0])
+    if order is not None and phone and open_row is not None:
+        contact = json.loads(open_row["contact"])
         if not contact.get("phone"):
             contact["phone"] = phone
             conn.execute("UPDATE orders SET contact = ? WHERE code = ?",
@@ -383,7 +418,8 @@ def cancel_items(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comm
     return str(order)
 
 
-def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float) -> Captured:
+def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
+                cache: WriterCache | None = None) -> Captured:
     """Dedupe, store and act on one comment, all inside the caller's transaction."""
     c = req.comment
     cur = conn.execute(
@@ -396,7 +432,7 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float) -> Ca
         return Captured(CaptureResult(c.source_id, CommentStatus.DUPLICATE, row["order_code"],
                                       f"already {row['status']}"), ())
     comment_id = int(cur.lastrowid or 0)
-    unit = Unit(now=now)
+    unit = Unit(now=now, cache=cache or WriterCache())
     show = _show_for(conn, unit, c.show_id)
     actor = f"comment:{c.source}"
     order: str | None = None
@@ -434,8 +470,8 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float) -> Ca
                  (status.value, order, reason, comment_id))
     if status != CommentStatus.REJECTED:
         unit.events.append(CommentReceived(c.show_id, c.author_name, c.text, status.value, now))
-    token = ""
-    if order:
+    token = unit.tokens.get(order, "") if order else ""
+    if order and not token:
         token = conn.execute("SELECT token FROM orders WHERE code = ?", (order,)).fetchone()[0]
     return Captured(CaptureResult(c.source_id, status, order, reason, token), unit.finish(conn))
 
@@ -452,13 +488,13 @@ def _checked(conn: sqlite3.Connection, code: str, version: int) -> Order:
 
 
 def order_action(conn: sqlite3.Connection, code: str, action: str, version: int, actor: str,
-                 now: float) -> Changed:
+                 now: float, cache: WriterCache | None = None) -> Changed:
     order = _checked(conn, code, version)
     target = rules.next_status(order.status, action)
     rows = conn.execute("SELECT * FROM lines WHERE order_code = ?", (order.code,)).fetchall()
     if action == "confirm" and not any(r["state"] == LineState.HELD.value for r in rows):
         raise Invalid("nothing is held in this order yet", status=str(order.status))
-    unit = Unit(now=now)
+    unit = Unit(now=now, cache=cache or WriterCache())
     freed: set[tuple[str, str]] = set()
     for r in rows:
         after = rules.line_after(action, LineState(r["state"]))
@@ -475,16 +511,16 @@ def order_action(conn: sqlite3.Connection, code: str, action: str, version: int,
 
 def patch_order(conn: sqlite3.Connection, code: str, version: int,
                 lines: Sequence[CaptureItem] | None, contact: Contact | None, actor: str,
-                now: float) -> Changed:
+                now: float, cache: WriterCache | None = None) -> Changed:
     order = _checked(conn, code, version)
     if order.status not in (OrderStatus.CAPTURED, OrderStatus.CONFIRMED):
         raise rules.IllegalTransition(f"cannot edit an order that is {order.status}")
-    unit = Unit(now=now)
+    unit = Unit(now=now, cache=cache or WriterCache())
     show = _show_for(conn, unit, order.show_id)
     notes: list[str] = []
     freed: set[tuple[str, str]] = set()
     for item in lines or ():
-        resolved = resolve_variant(conn, show, item, now)
+        resolved = resolve_variant(conn, show, item, now, unit.cache)
         if isinstance(resolved, str):
             raise Invalid(resolved)
         pcode, label, price = resolved
@@ -539,9 +575,10 @@ def patch_order(conn: sqlite3.Connection, code: str, version: int,
     return Changed(fresh, events)
 
 
-def expire_holds(conn: sqlite3.Connection, now: float) -> tuple[Event, ...]:
+def expire_holds(conn: sqlite3.Connection, now: float,
+                 cache: WriterCache | None = None) -> tuple[Event, ...]:
     """Release held lines past their time (invariant 5); close orders left with nothing."""
-    unit = Unit(now=now)
+    unit = Unit(now=now, cache=cache or WriterCache())
     rows = conn.execute("SELECT * FROM lines WHERE state = 'held' AND expires_at <= ? "
                         "ORDER BY expires_at LIMIT 2000", (now,)).fetchall()
     if not rows:
@@ -566,7 +603,7 @@ def review_row(row: sqlite3.Row) -> ReviewItem:
 
 
 def resolve_review(conn: sqlite3.Connection, review_id: int, items: Sequence[CaptureItem],
-                   actor: str, now: float) -> Changed:
+                   actor: str, now: float, cache: WriterCache | None = None) -> Changed:
     row = conn.execute("SELECT * FROM review WHERE id = ?", (review_id,)).fetchone()
     if row is None:
         raise NotFound(f"review item {review_id} not found")
@@ -575,7 +612,7 @@ def resolve_review(conn: sqlite3.Connection, review_id: int, items: Sequence[Cap
     crow = conn.execute("SELECT * FROM comments WHERE id = ?", (row["comment_id"],)).fetchone()
     comment = Comment(crow["show_id"], crow["source"], crow["source_id"], crow["author_id"],
                       crow["author_name"], crow["text"], crow["received_at"])
-    unit = Unit(now=now)
+    unit = Unit(now=now, cache=cache or WriterCache())
     show = _show_for(conn, unit, row["show_id"])
     order, held, waited, notes = add_items(conn, unit, show, comment, crow["id"], items, None,
                                            actor, capped=False)

@@ -158,8 +158,9 @@ async def test_staff_namespace_needs_credentials(client: TestClient,
                                        comment("c2", "chốt ZZ9", author="u2")])
     order = await staff.next("order")
     assert order["contact"]["phone"] == "0912345678" and order["lines"][0]["qty"] == 2
-    review = await staff.next("review")
-    assert review["text"] == "chốt ZZ9"
+    # review items go out at once, orders at the next console flush: either may come first
+    reviews = [d for name, d in staff.seen if name == "review"] or [await staff.next("review")]
+    assert reviews[0]["text"] == "chốt ZZ9"
     stats = await staff.next("stats", timeout=3)
     assert stats["show"] == show and stats["orders_per_min"] >= 1
 
