@@ -166,6 +166,7 @@ class RealtimeHub:
 
     async def tick(self) -> None:
         """Push what changed since the last tick, for every show with viewers."""
+        self.fanout.catch_up()  # viewers skipped while slow get the latest value now
         for show_id, state in list(self.shows.items()):
             if self.fanout.count(show_id) == 0 and not state.stock_dirty:
                 state.ticker.clear()

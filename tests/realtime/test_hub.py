@@ -86,7 +86,8 @@ async def test_snapshot_first_then_live_stock(client: TestClient,
     assert v.seen[0][0] == "snapshot"
     await post_comments(client, show, [comment("c1", "C1 x3")])
     push = await v.until("stock", lambda d: d["stock"]["C1"] == 7)
-    assert push["v"] > snapshot["version"]
+    # a push is never older than the snapshot the viewer holds (clients drop older ones)
+    assert push["v"] >= snapshot["version"]
 
 
 async def test_unknown_show_is_refused(client: TestClient) -> None:

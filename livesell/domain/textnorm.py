@@ -1,0 +1,228 @@
+"""Text folding for comment matching, and the vocabulary of folded comments.
+
+Comments arrive with and without Vietnamese diacritics, in full-width forms, with emoji,
+zero-width characters, platform badges and @mentions. Everything the parser matches is
+written against the folded form produced by :func:`normalize`: ASCII, lower case, single
+spaces. Folding uses one ``str.translate`` table built at import time rather than a
+per-character ``unicodedata`` loop, because the parser runs on every comment of a show.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+MAX_TEXT = 2000
+"""Longest comment text the parser looks at; anything after it is ignored."""
+
+# Characters that carry no visible text and would otherwise split or glue words.
+_INVISIBLE = (
+    [0x00AD, 0x034F, 0x061C, 0x180E, 0xFEFF]
+    + list(range(0x200B, 0x2010))
+    + list(range(0x202A, 0x202F))
+    + list(range(0x2060, 0x2070))
+    + list(range(0xFE00, 0xFE10))
+)
+
+
+def _build_fold_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    # Latin-1 to Latin Extended Additional covers every precomposed Vietnamese letter.
+    for cp in range(0x80, 0x2000):
+        ch = chr(cp)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        if base and base.isascii() and base.isalpha():
+            table[cp] = base.lower()
+    for cp in range(0x300, 0x370):  # stray combining marks (text typed in NFD form)
+        table[cp] = None
+    for cp in _INVISIBLE:
+        table[cp] = None
+    # đ has no decomposition, and the symbols below are how viewers write "x2" and prices.
+    table.update({ord("đ"): "d", ord("Đ"): "d", ord("×"): "x", ord("₫"): "d"})
+    return table
+
+
+_FOLD = _build_fold_table()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# Platform noise: "[top fan]" style badges and @mentions of other viewers or the shop.
+_NOISE = re.compile(r"\[[^\]]*\]|@\w+")
+
+
+def normalize(text: str) -> str:
+    """Fold a comment for matching: NFKC, lower case, no diacritics, no emoji, single spaces.
+
+    The result is ASCII. ``normalize(normalize(t)) == normalize(t)`` for every string.
+    """
+    if len(text) > MAX_TEXT:
+        text = text[:MAX_TEXT]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_FOLD)
+        if not text.isascii():
+            text = _NON_ASCII.sub(" ", text)
+    text = " ".join(text.lower().split())
+    if "[" in text or "@" in text:
+        text = " ".join(_NOISE.sub(" ", text).split())
+    if len(text) > MAX_TEXT:
+        # NFKC can lengthen text (ligatures, "㎏"); cut again so a second pass is a no-op.
+        text = text[:MAX_TEXT].rstrip()
+    return text
+
+
+
+# --- vocabulary --------------------------------------------------------------------------
+# Keywords are literal phrases of folded text, looked up in one trie-shaped expression so the
+# regex engine tries a handful of characters per word instead of hundreds of alternatives.
+# A longer phrase always wins over its prefix: "khong lay" is a cancel, "lay" an order word.
+
+_NEG = ("khong", "ko", "k", "kh", "hong", "hok", "hem", "hk", "khg")
+_ME = ("em", "e", "minh", "mk", "mik", "chi", "c", "anh", "a", "toi", "tui", "co", "bac", "con",
+       "ba", "me")
+_BUY = ("chot", "lay", "mua", "dat", "order", "len don")
+_LATER = ("mai", "de mai", "sau nay", "lan sau", "hom sau", "bua sau", "dip sau", "tuan sau",
+          "hom qua", "hom truoc", "bua truoc", "lan truoc", "nam ngoai", "tuan truoc",
+          "thang truoc")
+
+
+def _expand(*parts: str | tuple[str, ...]) -> list[str]:
+    """Every phrase made by choosing one alternative per part ("" leaves the part out)."""
+    choices = [(p,) if isinstance(p, str) else p for p in parts]
+    return [" ".join(w for w in combo if w) for combo in itertools.product(*choices)]
+
+
+KEYWORDS: dict[str, str] = {}
+"""Folded phrase -> token kind (already, notnow, noorder, seed, qphrase, cancel, change,
+bulk, order, qword)."""
+
+
+def _add(kind: str, phrases: list[str] | tuple[str, ...]) -> None:
+    for phrase in phrases:
+        if KEYWORDS.setdefault(phrase, kind) != kind:
+            raise ValueError(f"keyword {phrase!r} has two kinds")
+
+
+_add("already", _expand("da", (*_BUY, "ck", "chuyen khoan", "thanh toan", "gui")))
+_add("already", _expand((*_BUY, "ck", "chuyen khoan"), ("", "don", "hang"), ("roi", "r")))
+_add("already", ("already", "ordered", "paid"))
+_add("notnow", _expand(_LATER, ("", "minh", "em", "e", "chi", "anh", "toi", "tui", "se", "thi",
+                                "moi"), _BUY))
+# Seeding: telling others to buy ("moi nguoi nen mua") is never an order, even with a code.
+_add("seed", _expand(("ai", "nen", "se", "hay", "moi nguoi", "ae", "ca nha", "moi nguoi nen"),
+                     _BUY))
+_add("noorder", ("mua si", "lay si", "ban si", "gia si", "si le"))
+_add("bulk", _expand(("chot", "lay", "mua", "bao"), ("het", "tat ca", "all")))
+_add("noorder", ("troi mua", "con mua", "gia dinh", "dat khach"))
+_add("noorder", _expand("mua", ("to", "lon", "qua", "bao", "ngap", "di moi")))
+_add("noorder", _expand("mua", tuple("123456789"), "tang"))
+_add("noorder", _expand("cam on", ("", "shop", "ban", "em", "chi", "anh", "ca nha", "moi nguoi",
+                                   "rat", "shop rat"), "nhieu"))
+_add("noorder", _expand(("hoi", "qua", "mac"), "dat"))
+_add("noorder", _expand("dat", ("qua", "the", "vay", "ghe", "xiu", "lam", "v")))
+_add("qphrase", _expand(("lam sao", "sao", "cach", "lam the nao"), ("", "de"), _BUY))
+_add("qphrase", _expand(_BUY, ("sao", "nhu nao", "nhu the nao", "the nao", "kieu gi", "o dau",
+                               "bang cach nao")))
+_add("qphrase", _expand("cho", _ME, "hoi"))
+_add("qphrase", _expand("con", (*_NEG, "hang", "nua", "size")))
+_add("qphrase", ("xin gia", "in stock", "how much", "how to", "how to order", "how to buy",
+                 "het chua", "het hang"))
+_add("cancel", _expand(("", "i want to", "want to", "i wanna", "wanna"), ("huy", "cancel"),
+                       ("", "my", "the", "this"), ("", "order", "don")))
+_add("cancel", ("remove", "dont want", "don't want"))
+_add("cancel", _expand(("cho", "giup"), _ME, ("huy", "bo"), ("", "don")))
+_add("cancel", _expand(_NEG, ("lay", "mua", "chot", "dat"), ("", "nua")))
+_add("order", ("chot don", "chot", "lay", "mua", "dat hang", "dat", "len don", "xi", "sold",
+               "buy", "order", "mine", "take", "want"))
+_add("order", _expand(("cho", "gui"), _ME))
+_add("qword", _expand("may", ("ngay", "hom", "hop", "hu", "goi", "cai", "chai", "tien", "ky",
+                              "kg", "bich", "tui", "phan")))
+_add("qphrase", ("con may", "con bao nhieu"))
+_add("already", _expand(_BUY, "lan", ("2", "3", "4", "5", "hai", "ba", "thu 2", "thu 3",
+                                      "thu hai", "thu ba"), ("", "roi")))
+_add("change", _expand("doi", ("sang", "thanh", "qua", "lai", "ma", "size", "loai", "mau")))
+_add("change", ("giu", "giu lai", "sua don", "sua lai", "thay bang", "thay thanh", "change"))
+_add("qword", ("gia", "bao nhieu", "bao nhiu", "bnhieu", "bn", "bao tien", "may tien",
+               "bao lau", "o dau", "price", "available"))
+
+
+def trie_regex(phrases: Iterable[str]) -> str:
+    """A regular expression matching any of ``phrases``, longest first, shaped as a trie."""
+    root: dict[str, Any] = {}
+    for phrase in phrases:
+        node = root
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        ends = "" in node
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if ends:
+            return ("(?:" + body + ")?") if len(alts) == 1 else body + "?"
+        return body
+
+    return build(root)
+
+
+KEYWORDS_RE = trie_regex(KEYWORDS)
+"""All of KEYWORDS as one expression, built once."""
+
+_NEG_RE = "(?:" + "|".join(_NEG) + ")"
+# What may close a question after its last word: "khong shop?", "nhieu vay".
+_ASK_END = r"(?:\s(?:shop|sop|s|a|ha|vay|v|z|em|e|chi|c|ban|nhi|nhe|ta|ad))?\s?\??\s?$"
+_UNIT_AHEAD = r"\s?(?:kg|kgs|kilo|ky|ki|lang|gram|gam|gr|g|ml|lit|l)\b"
+
+LETTER_VOCAB: list[tuple[str, str]] = [
+    ("link", r"https?://\S+|www\.\S+|[a-z0-9-]++\.(?:com|vn|net|org|ly|me|shop|link)\b\S*"),
+    ("addr", r"(?:dia chi\b|d/c\b|dc\s?:|dc(?=\s\d)|address\b).*"),
+    (
+        "place",
+        r"(?:so nha|so(?! luong)|duong|hem|kiet|ngo|ngach|ap|to|khom|quan|q|phuong|p|f|"
+        r"xa|huyen|kp|khu pho|thu|t)\.?\s?\d{1,4}(?!\d)[a-z]?(?:/\d+)*\b",
+    ),
+]
+"""Letter-started decoys, tried before keywords."""
+
+SPECIAL_VOCAB: list[tuple[str, str]] = [
+    ("k_cancel", r"bo(?=\s(?:don|het|ma|#|[a-z]{1,5}\d))"
+     r"|(?:^|(?<=^em )|(?<=^e )|(?<=^minh )|(?<=^chi )|(?<=^anh )|(?<=^toi ))"
+     r"thoi\b(?!\s(?:lay|chot|mua|dat|cho))"),
+    ("k_order", r"them(?=\s(?:\d|mot|hai|ba|bon|nam|[a-z]{1,5}\d))"),
+    ("k_change", r"doi(?=\s[a-z]{1,5}\d)"),
+    ("k_noorder", r"chuc\b(?:\s\w+){0,4}?\sdat(?:\shang)?\b"),
+    (
+        "k_qword",
+        r"nhieu(?=" + _ASK_END + r")|co\b(?=.*\b" + _NEG_RE + _ASK_END + r")"
+        r"|(?:" + _NEG_RE + r"|ha|chua|nhi)(?=" + _ASK_END + ")",
+    ),
+]
+"""Keywords that depend on what follows them; the kind is the name without "k_"."""
+
+DIGIT_VOCAB: list[tuple[str, str]] = [
+    (
+        "phone",
+        r"(?<![\d+])(?:\+?84\)?[\s.-]?(?:\(0\)\s?|0)?|0)[\s.-]?"
+        r"(?P<ph>[35789](?:[\s.-]?\d){8})(?!\d)",
+    ),
+    ("long", r"\d{6,}"),
+    (
+        "price",
+        r"(?<![\w.,])\d+(?:[.,]\d+)*(?:k|\s?(?:(?:tr|trieu|cu)\d*|ngan|nghin|vnd|dong|d))\b"
+        r"|(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?![\d.,]|" + _UNIT_AHEAD + ")",
+    ),
+    ("date", r"(?<![\w.,/])\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?(?![\d/])"),
+    ("time", r"(?<![\w.,])\d{1,2}(?::\d{2}|h\d{0,2}\b|\s?gio\b)"),
+    (
+        "decoy",
+        r"(?<![\w.,])\d+\s?(?:ngay|hom|tuan|thang|nam|tuoi|nguoi|sao|lan|tieng|phut|p|"
+        r"km|m|cm|mm|%)(?![a-z\d])|(?<![\w.,])(?:19|20)\d{2}(?!\d)",
+    ),
+]
+"""Digit-started decoys and phones, tried before quantities."""
+
+SKIP = frozenset({"link", "addr", "place", "long", "price", "date", "time", "decoy", "noorder"})
+"""Token kinds that are recognised only so that their digits and words are ignored."""
