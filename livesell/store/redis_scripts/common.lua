@@ -1,0 +1,304 @@
+-- Shared by every write script; each script is this file followed by its own body.
+--
+-- ARGV[1] is the key prefix with its hash tag ("{ls}"), ARGV[2] the caller's clock as an exact
+-- decimal string. Timestamps stay strings in stored documents: cjson encodes numbers with 14
+-- significant digits, which would shift epoch seconds by up to a millisecond.
+--
+-- Nothing is written until flush(): a script that refuses (sold out, stale version...) part way
+-- through leaves no trace, as a rolled-back SQL transaction would.
+
+local P = ARGV[1]
+local NOW_S = ARGV[2]
+local NOW = tonumber(NOW_S)
+local NULL = cjson.null
+
+local function k(...) return P .. ':' .. table.concat({...}, ':') end
+local function ts(x) return string.format('%.17g', x) end
+local function up(s) return string.upper(s) end
+local function fold(s) return string.lower(s) end
+local function isnull(x) return x == nil or x == NULL end
+
+local U = {vars = {}, vdirty = {}, orders = {}, odirty = {}, seqs = {}, ops = {}, stock = {},
+           touched = {}, events = {}, shows = {}, buyers = {}}
+
+local function defer(...) U.ops[#U.ops + 1] = {...} end
+
+local function fail(kind, msg, extra)
+  local out = {err = kind, msg = msg}
+  if extra then for key, value in pairs(extra) do out[key] = value end end
+  return cjson.encode(out)
+end
+
+-- Sequences are read once per call and written once in flush(): a capture draws three or four.
+local SEQ = nil
+
+local function nextval(name)
+  if SEQ == nil then
+    SEQ = {}
+    local flat = redis.call('HGETALL', k('seq'))
+    for i = 1, #flat, 2 do SEQ[flat[i]] = tonumber(flat[i + 1]) end
+  end
+  local v = (SEQ[name] or 0) + 1
+  SEQ[name] = v
+  U.seqs[name] = v
+  return v
+end
+
+-- stock -------------------------------------------------------------------------------------
+
+local VFIELDS = {'code', 'label', 'position', 'price', 'total', 'available', 'held', 'sold'}
+
+local function variant(code, label)
+  local id = up(code) .. ':' .. fold(label)
+  local v = U.vars[id]
+  if v == nil then
+    local f = redis.call('HMGET', k('variant', up(code), fold(label)), unpack(VFIELDS))
+    if not f[1] then return nil end
+    v = {id = id, code = f[1], label = f[2], position = tonumber(f[3]), price = tonumber(f[4]),
+         total = tonumber(f[5]), available = tonumber(f[6]), held = tonumber(f[7]),
+         sold = tonumber(f[8])}
+    U.vars[id] = v
+  end
+  return v
+end
+
+local function variants_of(code)
+  local out = {}
+  for _, label in ipairs(redis.call('ZRANGE', k('variants', up(code)), 0, -1)) do
+    local v = variant(code, label)
+    if v then out[#out + 1] = v end
+  end
+  return out
+end
+
+-- Stock keys are reported as the caller named them (a re-put product may spell its code in
+-- another case), deduplicated like the SQLite store's set of (code, label) pairs.
+local function mark_stock(v, code, label)
+  code, label = code or v.code, label or v.label
+  U.vdirty[v.id] = v
+  U.stock[code .. '\0' .. label] = {code, label}
+end
+
+local function move_stock(v, available, held, sold, code, label)
+  v.available = v.available + available
+  v.held = v.held + held
+  v.sold = v.sold + sold
+  if v.available < 0 or v.held < 0 or v.sold < 0 then
+    error('books of ' .. v.id .. ' would go negative')
+  end
+  mark_stock(v, code, label)
+end
+
+-- shows -------------------------------------------------------------------------------------
+
+local function show_of(id)
+  local s = U.shows[id]
+  if s == nil then
+    local f = redis.call('HMGET', k('show', id), 'doc', 'taken')
+    if not f[1] then return nil end
+    s = cjson.decode(f[1])
+    if not isnull(s.flash) then s.flash.taken = tonumber(f[2] or '0') end
+    U.shows[id] = s
+  end
+  return s
+end
+
+local function flash_applies(flash, code, label)
+  return not isnull(flash) and NOW < flash.ends_at
+    and (isnull(flash.quantity) or flash.taken < flash.quantity)
+    and fold(flash.code) == fold(code)
+    and (isnull(flash.variant) or fold(flash.variant) == fold(label))
+end
+
+local function price_parts(code, label, qty, price, flash)
+  if not flash_applies(flash, code, label) then return {{qty, price}} end
+  local left = qty
+  if not isnull(flash.quantity) then left = math.min(qty, flash.quantity - flash.taken) end
+  local parts = {}
+  if left > 0 then parts[#parts + 1] = {left, flash.price} end
+  if qty - left > 0 then parts[#parts + 1] = {qty - left, price} end
+  return parts
+end
+
+-- orders ------------------------------------------------------------------------------------
+
+local function order(code)
+  if not code then return nil end
+  local id = up(code)
+  local o = U.orders[id]
+  if o == nil then
+    local s = redis.call('GET', k('order', id))
+    if not s then return nil end
+    o = cjson.decode(s)
+    U.orders[id] = o
+  end
+  return o
+end
+
+local function find_line(o, id)
+  for _, line in ipairs(o.lines) do
+    if line.id == id then return line end
+  end
+  return nil
+end
+
+local function audit(code, actor, action, detail, comment_id)
+  defer('RPUSH', k('audit', up(code)), cjson.encode({
+    at = NOW_S, actor = actor, action = action, detail = detail or '',
+    comment_id = comment_id or NULL}))
+end
+
+local function bump(o, status)
+  o.version = o.version + 1
+  o.updated_at = NOW_S
+  if status and status ~= o.status then
+    -- Only a captured order is the buyer's open cart; leaving that state frees the slot.
+    if o.status == 'captured' then defer('HDEL', k('open', o.show_id), o.buyer) end
+    o.status = status
+  end
+  U.odirty[up(o.code)] = o
+  U.touched[o.code] = true
+end
+
+-- Moves a line to a new state and keeps the hold and waitlist indexes in step with it.
+local function set_state(line, to, expires)
+  local from = line.state
+  if from == 'held' then defer('ZREM', k('holds'), line.id) end
+  if from == 'waitlisted' then defer('ZREM', k('wait', up(line.code), fold(line.variant)), line.id) end
+  line.state = to
+  line.expires_at = expires or NULL
+  if to == 'held' then defer('ZADD', k('holds'), line.expires_at, line.id) end
+  if to == 'waitlisted' then
+    defer('ZADD', k('wait', up(line.code), fold(line.variant)), line.wait_seq, line.id)
+  end
+end
+
+local function add_line(o, line)
+  o.lines[#o.lines + 1] = line
+  defer('HSET', k('lineorder'), line.id, o.code)
+  local state = line.state
+  line.state = 'new'
+  set_state(line, state, isnull(line.expires_at) and nil or line.expires_at)
+end
+
+-- How a line moving between states changes its variant's books (conservation kept).
+local function stock_delta(before, after, qty)
+  if before == after then return 0, 0, 0 end
+  local held, sold = 0, 0
+  if before == 'held' then held = held - qty end
+  if after == 'held' then held = held + qty end
+  if before == 'confirmed' then sold = sold - qty end
+  if after == 'confirmed' then sold = sold + qty end
+  return -(held + sold), held, sold
+end
+
+-- Returns the variant when the move freed units for the waitlist.
+local function release(line, to)
+  local before = line.state
+  if before == to then return nil end
+  set_state(line, to, nil)
+  local a, h, s = stock_delta(before, to, line.qty)
+  local v = variant(line.code, line.variant)
+  if a ~= 0 or h ~= 0 or s ~= 0 then move_stock(v, a, h, s) end
+  if a > 0 then return v end
+  return nil
+end
+
+local function all_closed(o)
+  for _, line in ipairs(o.lines) do
+    if line.state ~= 'released' and line.state ~= 'confirmed' then return false end
+  end
+  return true
+end
+
+local function place_event(show_id, name, code, label, qty)
+  U.events[#U.events + 1] = {'placed', show_id, name, code, label, qty}
+end
+
+-- First come, first served: freed units go to the oldest waitlisted lines, partly if need be.
+local function promote(v, code, label)
+  code, label = code or v.code, label or v.label
+  if v.available <= 0 then return end
+  local wkey = k('wait', up(v.code), fold(v.label))
+  for _, lid in ipairs(redis.call('ZRANGE', wkey, 0, 999)) do
+    if v.available <= 0 then break end
+    local o = order(redis.call('HGET', k('lineorder'), lid))
+    local line = o and find_line(o, tonumber(lid))
+    if line and line.state == 'waitlisted' then
+      local take = math.min(line.qty, v.available)
+      local show = show_of(o.show_id)
+      local expires = ts(NOW + show.hold_minutes * 60)
+      if take == line.qty then
+        set_state(line, 'held', expires)
+        line.created_at = NOW_S
+        line.wait_seq = NULL
+      else
+        line.qty = line.qty - take
+        add_line(o, {id = nextval('line'), code = line.code, variant = line.variant, qty = take,
+                     unit_price = line.unit_price, state = 'held', created_at = NOW_S,
+                     expires_at = expires, wait_seq = NULL, comment_id = line.comment_id})
+      end
+      move_stock(v, -take, take, 0, code, label)
+      audit(o.code, 'system', 'promoted',
+            string.format('%s %s x%d from waitlist', code, label, take))
+      bump(o)
+      place_event(o.show_id, o.buyer_name, code, label, take)
+    end
+  end
+end
+
+-- Same order as the SQLite store: by (code, label), so events come out alike. ``freed`` holds
+-- variants, or {var, code, label} where the caller named the variant its own way.
+local function promote_all(freed)
+  local list = {}
+  for _, e in pairs(freed) do
+    if e.var then list[#list + 1] = e else list[#list + 1] = {var = e, code = e.code, label = e.label} end
+  end
+  table.sort(list, function(a, b)
+    if a.code ~= b.code then return a.code < b.code end
+    return a.label < b.label
+  end)
+  for _, e in ipairs(list) do promote(e.var, e.code, e.label) end
+end
+
+-- writing and answering ---------------------------------------------------------------------
+
+local function flush()
+  local any_stock = false
+  for _ in pairs(U.stock) do any_stock = true break end
+  local seqs = {}
+  for name, value in pairs(U.seqs) do
+    seqs[#seqs + 1] = name
+    seqs[#seqs + 1] = value
+  end
+  if #seqs > 0 then redis.call('HSET', k('seq'), unpack(seqs)) end
+  for _, v in pairs(U.vdirty) do
+    redis.call('HSET', k('variant', up(v.code), fold(v.label)), 'code', v.code, 'label', v.label,
+               'position', v.position, 'price', v.price, 'total', v.total,
+               'available', v.available, 'held', v.held, 'sold', v.sold)
+  end
+  for id, o in pairs(U.odirty) do redis.call('SET', k('order', id), cjson.encode(o)) end
+  for _, op in ipairs(U.ops) do redis.call(unpack(op)) end
+  if any_stock then redis.call('HINCRBY', k('meta'), 'stock_version', 1) end
+end
+
+-- An order as answered; its audit trail only where the caller returns the order itself
+-- (events carry orders without it, as the SQLite store's do).
+local function order_out(code, with_audit)
+  local trail = {}
+  if with_audit then
+    for i, entry in ipairs(redis.call('LRANGE', k('audit', up(code)), 0, -1)) do
+      trail[i] = cjson.decode(entry)
+    end
+  end
+  return {doc = order(code), audit = trail}
+end
+
+local function answer(result, fresh)
+  local stock, orders = {}, {}
+  for _, key in pairs(U.stock) do stock[#stock + 1] = key end
+  for code in pairs(U.touched) do orders[#orders + 1] = order_out(code, false) end
+  local out = {r = result, ev = U.events, stock = stock, orders = orders}
+  if fresh then out.fresh = order_out(fresh, true) end
+  return cjson.encode(out)
+end

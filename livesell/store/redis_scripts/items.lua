@@ -1,0 +1,158 @@
+-- Adding items to a buyer's open order: shared by capture and review resolution.
+
+local ACTIVE = {held = true, waitlisted = true, confirmed = true}
+
+-- (variant) for an item, or a reason it needs a person to decide.
+local function resolve_variant(show, item)
+  local listed = false
+  for _, code in ipairs(show.lineup) do
+    if up(code) == up(item.code) then listed = true end
+  end
+  if not isnull(item.variant) then
+    -- The common case, one lookup: the comment named its variant.
+    local v = variant(item.code, item.variant)
+    if v and listed then return v end
+    if listed and redis.call('EXISTS', k('variants', up(item.code))) == 1 then
+      return nil, 'unknown variant ' .. item.code .. ' ' .. item.variant
+    end
+    return nil, 'unknown code ' .. item.code
+  end
+  local rows = variants_of(item.code)
+  if #rows == 0 or not listed then return nil, 'unknown code ' .. item.code end
+  if #rows == 1 then return rows[1] end
+  local flash = show.flash
+  if not isnull(flash) and not isnull(flash.variant)
+      and flash_applies(flash, item.code, flash.variant) then
+    for _, v in ipairs(rows) do
+      if fold(v.label) == fold(flash.variant) then return v end
+    end
+  end
+  return nil, 'which variant of ' .. rows[1].code .. '?'
+end
+
+local function buyer_orders(show_id, buyer)
+  local id = show_id .. '\0' .. buyer
+  local codes = U.buyers[id]
+  if codes == nil then
+    codes = redis.call('SMEMBERS', k('buyer', show_id, buyer))
+    U.buyers[id] = codes
+  end
+  return codes
+end
+
+-- Units of one product a buyer already has in a show (held, waiting or confirmed).
+local function already(show_id, buyer, code)
+  local total = 0
+  for _, oc in ipairs(buyer_orders(show_id, buyer)) do
+    local o = order(oc)
+    if o then
+      for _, line in ipairs(o.lines) do
+        if up(line.code) == up(code) and ACTIVE[line.state] then total = total + line.qty end
+      end
+    end
+  end
+  return total
+end
+
+local function new_order(show, c, phone, token)
+  local n = nextval('order:' .. show.order_prefix)
+  local code = show.order_prefix .. '-' .. string.format('%04d', n)
+  local o = {code = code, show_id = show.id, buyer = c.buyer, buyer_name = c.author_name,
+             status = 'captured', contact = {name = c.author_name, phone = isnull(phone) and '' or phone,
+             address = ''}, version = 1, token = token, created_at = NOW_S,
+             updated_at = NOW_S, lines = {}}
+  U.orders[up(code)] = o
+  U.odirty[up(code)] = o
+  defer('HSET', k('open', show.id), c.buyer, code)
+  defer('ZADD', k('show', show.id, 'orders'), NOW_S, code)
+  defer('SADD', k('buyer', show.id, c.buyer), code)
+  local codes = buyer_orders(show.id, c.buyer)
+  codes[#codes + 1] = code
+  return o
+end
+
+local function open_order(show_id, buyer)
+  return order(redis.call('HGET', k('open', show_id), buyer))
+end
+
+-- Hold or waitlist each item in the buyer's open order: order, held?, waitlisted?, notes.
+local function add_items(show, c, comment_id, items, phone, actor, capped, token)
+  local o = open_order(show.id, c.buyer)
+  local held_any, waited_any, notes = false, false, {}
+  for _, item in ipairs(items) do
+    local v, why = resolve_variant(show, item)
+    local qty = item.qty
+    local go = v ~= nil
+    if v == nil then
+      notes[#notes + 1] = why
+    elseif capped then
+      local have = already(show.id, c.buyer, v.code)
+      qty = math.max(0, math.min(item.qty, show.max_per_buyer - have))
+      if qty < item.qty then
+        notes[#notes + 1] = string.format('limit %d per buyer for %s', show.max_per_buyer, v.code)
+      end
+      go = qty > 0
+    end
+    if go then
+      if o == nil then
+        o = new_order(show, c, phone, token)
+        audit(o.code, actor, 'opened', 'for ' .. c.author_name, comment_id)
+      end
+      local held = math.max(0, math.min(v.available, qty))
+      local waiting = qty - held
+      if held > 0 then
+        local expires = ts(NOW + show.hold_minutes * 60)
+        for _, part in ipairs(price_parts(v.code, v.label, held, v.price, show.flash)) do
+          add_line(o, {id = nextval('line'), code = v.code, variant = v.label, qty = part[1],
+                       unit_price = part[2], state = 'held', created_at = NOW_S,
+                       expires_at = expires, wait_seq = NULL, comment_id = comment_id or NULL})
+          if not isnull(show.flash) and part[2] == show.flash.price
+              and flash_applies(show.flash, v.code, v.label) then
+            show.flash.taken = show.flash.taken + part[1]
+            defer('HINCRBY', k('show', show.id), 'taken', part[1])
+          end
+        end
+        move_stock(v, -held, held, 0)
+        place_event(show.id, c.author_name, v.code, v.label, held)
+        held_any = true
+      end
+      if waiting > 0 then
+        add_line(o, {id = nextval('line'), code = v.code, variant = v.label, qty = waiting,
+                     unit_price = v.price, state = 'waitlisted', created_at = NOW_S,
+                     expires_at = NULL, wait_seq = nextval('wait'),
+                     comment_id = comment_id or NULL})
+        waited_any = true
+      end
+      local detail = string.format('%s %s x%d', v.code, v.label, qty)
+      if waiting > 0 then detail = detail .. string.format(' (%d waitlisted)', waiting) end
+      audit(o.code, actor, 'add', detail, comment_id)
+      bump(o)
+    end
+  end
+  if o ~= nil and not isnull(phone) and phone ~= '' and (o.contact.phone or '') == '' then
+    o.contact.phone = phone
+    U.odirty[up(o.code)] = o
+  end
+  return o, held_any, waited_any, notes
+end
+
+local function add_review(show_id, c, comment_id, ckey, reason)
+  local id = nextval('review')
+  local item = {id = id, show_id = show_id, comment_id = comment_id, buyer = c.buyer,
+                author_name = c.author_name, text = c.text, reason = reason, status = 'open',
+                created_at = NOW_S, order = NULL, ckey = ckey}
+  defer('SET', k('review', id), cjson.encode(item))
+  defer('ZADD', k('show', show_id, 'review'), id, id)
+  U.events[#U.events + 1] = {'review', item}
+end
+
+local function has_limit_only(notes)
+  return #notes == 1 and string.sub(notes[1], 1, 5) == 'limit'
+end
+
+local function any_not_limit(notes)
+  for _, n in ipairs(notes) do
+    if string.sub(n, 1, 5) ~= 'limit' then return true end
+  end
+  return false
+end

@@ -1,0 +1,76 @@
+-- Staff edit of an order's quantities and contact. ARGV: 3 code, 4 version, 5 lines JSON
+-- ([{code, variant, qty}] or null), 6 contact JSON (or null), 7 actor.
+
+local o = order(ARGV[3])
+if o == nil then return fail('not_found') end
+if o.version ~= tonumber(ARGV[4]) then return fail('stale', nil, {order = order_out(o.code, true)}) end
+if o.status ~= 'captured' and o.status ~= 'confirmed' then
+  return fail('illegal_edit', nil, {status = o.status})
+end
+local show = show_of(o.show_id)
+if show == nil then return fail('not_found', 'show ' .. o.show_id .. ' not found') end
+local items = cjson.decode(ARGV[5])
+local contact = cjson.decode(ARGV[6])
+local notes, freed = {}, {}
+local RANK = {waitlisted = 0, held = 1, confirmed = 2}
+
+for _, item in ipairs(isnull(items) and {} or items) do
+  local v, why = resolve_variant(show, item)
+  if v == nil then return fail('invalid', why) end
+  local rows, current = {}, 0
+  for _, line in ipairs(o.lines) do
+    if RANK[line.state] and up(line.code) == up(v.code) and fold(line.variant) == fold(v.label) then
+      rows[#rows + 1] = line
+      current = current + line.qty
+    end
+  end
+  -- Give back waiting units first, then the newest holds, confirmed ones last.
+  table.sort(rows, function(a, b)
+    if RANK[a.state] ~= RANK[b.state] then return RANK[a.state] < RANK[b.state] end
+    return a.id > b.id
+  end)
+  if item.qty > current then
+    local extra = item.qty - current
+    if v.available < extra then
+      return fail('sold_out', string.format('only %d of %s %s left', v.available, v.code, v.label),
+                  {available = v.available})
+    end
+    local state = o.status == 'confirmed' and 'confirmed' or 'held'
+    local expires = nil
+    if state == 'held' then expires = ts(NOW + show.hold_minutes * 60) end
+    add_line(o, {id = nextval('line'), code = v.code, variant = v.label, qty = extra,
+                 unit_price = v.price, state = state, created_at = NOW_S,
+                 expires_at = expires or NULL, wait_seq = NULL, comment_id = NULL})
+    local a, h, s = stock_delta('released', state, extra)
+    move_stock(v, a, h, s)
+  elseif item.qty < current then
+    local drop = current - item.qty
+    for _, line in ipairs(rows) do
+      if drop <= 0 then break end
+      if line.qty <= drop then
+        local fv = release(line, 'released')
+        if fv then freed[fv.id] = fv end
+        drop = drop - line.qty
+      else
+        line.qty = line.qty - drop
+        local a, h, s = stock_delta(line.state, 'released', drop)
+        if a ~= 0 or h ~= 0 or s ~= 0 then
+          move_stock(v, a, h, s)
+          freed[v.id] = v
+        end
+        drop = 0
+      end
+    end
+  end
+  notes[#notes + 1] = string.format('%s %s %d->%d', v.code, v.label, current, item.qty)
+end
+if not isnull(contact) then
+  o.contact = contact
+  if contact.name ~= '' then o.buyer_name = contact.name end
+  notes[#notes + 1] = 'contact'
+end
+audit(o.code, ARGV[7], 'edit', table.concat(notes, ', '))
+bump(o)
+promote_all(freed)
+flush()
+return answer({order = o.code}, o.code)
