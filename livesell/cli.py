@@ -7,7 +7,6 @@ import asyncio
 import errno
 import getpass
 import logging
-import os
 import socket
 import sys
 import time
@@ -115,8 +114,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     settings = _settings(args)
-    if settings.store == "sqlite" and (problem := _check_data_dir(settings.data_path)):
-        print(f"error: {problem}", file=sys.stderr)
+    if settings.store == "sqlite" and (unusable := _check_data_dir(settings.data_path)):
+        print(f"error: {unusable}", file=sys.stderr)
         return 2
     from .domain.errors import DomainError
 

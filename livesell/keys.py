@@ -16,10 +16,10 @@ if TYPE_CHECKING:
     from .store.base import Store
 
 SETTINGS = web.AppKey("settings", Settings)
-STORE: web.AppKey["Store"] = web.AppKey("store")
+STORE: web.AppKey[Store] = web.AppKey("store")
 BUS = web.AppKey("bus", EventBus)
-SERVICE: web.AppKey["CaptureService"] = web.AppKey("service")
-VIEWS: web.AppKey["ShowViews"] = web.AppKey("views")
-HUB: web.AppKey["RealtimeHub"] = web.AppKey("hub")
+SERVICE: web.AppKey[CaptureService] = web.AppKey("service")
+VIEWS: web.AppKey[ShowViews] = web.AppKey("views")
+HUB: web.AppKey[RealtimeHub] = web.AppKey("hub")
 JINJA: web.AppKey[Any] = web.AppKey("jinja")
 CLOCK: web.AppKey[Any] = web.AppKey("clock")

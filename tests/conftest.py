@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient
 
 from livesell import keys
 from livesell.app import create_app
-from livesell.domain.catalog import load_catalog_file
 from livesell.config import Settings, load_settings
+from livesell.domain.catalog import load_catalog_file
 from livesell.http.auth import hash_token
 
 OWNER = "test-owner-token"

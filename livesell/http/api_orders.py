@@ -27,7 +27,7 @@ def _batch(request: web.Request, body: Any) -> list[Any]:
     if len(comments) > limit:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(comments),
                                             text=None, reason=f"at most {limit} comments a batch")
-    return comments
+    return list(comments)
 
 
 @routes.post("/api/shows/{id}/comments")

@@ -107,13 +107,13 @@ class RealtimeHub:
                     state.stock_dirty = True
         elif isinstance(event, OrderPlaced):
             self.views.remember(event)
-            if (state := self.shows.get(event.show_id)) is not None:
-                state.ticker.append(event)
-                state.orders_at.append(event.at)
+            if (placed := self.shows.get(event.show_id)) is not None:
+                placed.ticker.append(event)
+                placed.orders_at.append(event.at)
         elif isinstance(event, CommentReceived):
             self.views.remember(event)
-            if (state := self.shows.get(event.show_id)) is not None:
-                state.comments.append(event)
+            if (commented := self.shows.get(event.show_id)) is not None:
+                commented.comments.append(event)
         elif isinstance(event, OrderChanged):
             # Latest version wins; consoles get it at the next staff flush (50 ms).
             if self.staff_rooms.get(event.order.show_id, 0) > 0:

@@ -7,14 +7,13 @@ import json
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..domain import rules
 from ..domain.catalog import product_from_mapping
-from ..domain.errors import Invalid, NotFound, SoldOut
+from ..domain.errors import IllegalTransition, Invalid, NotFound, SoldOut
 from ..domain.events import Event
 from ..domain.models import (
     Contact,
@@ -27,7 +26,7 @@ from ..domain.models import (
     StockLevel,
 )
 from . import sqlite_orders as ops
-from .base import CaptureItem, CaptureRequest, Captured, Changed
+from .base import Captured, CaptureItem, CaptureRequest, Changed
 from .sqlite_engine import SqliteEngine
 
 
@@ -210,9 +209,12 @@ class SqliteStore:
     async def capture(self, requests: Sequence[CaptureRequest], now: float) -> list[Captured]:
         # One write per comment so a refused one cannot undo its neighbours; they still share
         # the group commit, so a batch of 500 costs one fsync.
-        futures = [self.engine.write(lambda c, r=r: ops.capture_one(c, r, now, self.cache))
-                   for r in requests]
-        return list(await asyncio.gather(*futures))
+        cache = self.cache
+
+        def one(req: CaptureRequest) -> Callable[[sqlite3.Connection], Captured]:
+            return lambda conn: ops.capture_one(conn, req, now, cache)
+
+        return list(await asyncio.gather(*(self.engine.write(one(r)) for r in requests)))
 
     async def get_order(self, code: str) -> Order | None:
         return await self.engine.read(lambda c: ops.load_order(c, code))
@@ -261,7 +263,7 @@ class SqliteStore:
             if row is None:
                 raise NotFound(f"review item {review_id} not found")
             if row["status"] != "open":
-                raise rules.IllegalTransition(
+                raise IllegalTransition(
                     f"review item {review_id} is already {row['status']}")
             conn.execute("UPDATE review SET status = 'dismissed' WHERE id = ?", (review_id,))
             return replace(ops.review_row(row), status="dismissed")

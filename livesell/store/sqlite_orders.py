@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..domain import rules
-from ..domain.errors import Invalid, NotFound, SoldOut, StaleVersion
+from ..domain.errors import IllegalTransition, Invalid, NotFound, SoldOut, StaleVersion
 from ..domain.events import (
     CommentReceived,
     Event,
@@ -37,7 +37,7 @@ from ..domain.models import (
     Show,
     ShowStatus,
 )
-from .base import CaptureItem, CaptureRequest, Captured, Changed
+from .base import Captured, CaptureItem, CaptureRequest, Changed
 
 ACTIVE = (LineState.HELD.value, LineState.WAITLISTED.value, LineState.CONFIRMED.value)
 
@@ -97,7 +97,8 @@ def load_show(conn: sqlite3.Connection, show_id: str) -> Show | None:
 def show_from_doc(doc: dict[str, object]) -> Show:
     flash = doc.get("flash")
     fields = dict(doc)
-    fields["lineup"] = tuple(doc["lineup"])  # type: ignore[call-overload]
+    lineup = doc["lineup"]
+    fields["lineup"] = tuple(lineup) if isinstance(lineup, list) else ()
     fields["status"] = ShowStatus(str(doc["status"]))
     fields["flash"] = FlashDeal(**flash) if isinstance(flash, dict) else None
     return Show(**fields)  # type: ignore[arg-type]
@@ -182,7 +183,8 @@ def next_value(conn: sqlite3.Connection, name: str) -> int:
     return int(row[0])
 
 
-def _bump(conn: sqlite3.Connection, unit: Unit, code: str, status: OrderStatus | None = None) -> None:
+def _bump(conn: sqlite3.Connection, unit: Unit, code: str,
+          status: OrderStatus | None = None) -> None:
     if status is None:
         conn.execute("UPDATE orders SET version = version + 1, updated_at = ? WHERE code = ?",
                      (unit.now, code))
@@ -316,8 +318,9 @@ def add_items(
 ) -> tuple[str | None, bool, bool, list[str]]:
     """Hold or waitlist each item in the buyer's open order: (order, held?, waitlisted?, notes)."""
     open_row = _open_order(conn, show.id, comment.buyer)
-    order = open_row["code"] if open_row else None
+    order: str | None = None
     if open_row:
+        order = str(open_row["code"])
         unit.tokens[order] = open_row["token"]
     held_any = waited_any = False
     notes: list[str] = []
@@ -514,7 +517,7 @@ def patch_order(conn: sqlite3.Connection, code: str, version: int,
                 now: float, cache: WriterCache | None = None) -> Changed:
     order = _checked(conn, code, version)
     if order.status not in (OrderStatus.CAPTURED, OrderStatus.CONFIRMED):
-        raise rules.IllegalTransition(f"cannot edit an order that is {order.status}")
+        raise IllegalTransition(f"cannot edit an order that is {order.status}")
     unit = Unit(now=now, cache=cache or WriterCache())
     show = _show_for(conn, unit, order.show_id)
     notes: list[str] = []
@@ -608,7 +611,7 @@ def resolve_review(conn: sqlite3.Connection, review_id: int, items: Sequence[Cap
     if row is None:
         raise NotFound(f"review item {review_id} not found")
     if row["status"] != "open":
-        raise rules.IllegalTransition(f"review item {review_id} is already {row['status']}")
+        raise IllegalTransition(f"review item {review_id} is already {row['status']}")
     crow = conn.execute("SELECT * FROM comments WHERE id = ?", (row["comment_id"],)).fetchone()
     comment = Comment(crow["show_id"], crow["source"], crow["source_id"], crow["author_id"],
                       crow["author_name"], crow["text"], crow["received_at"])

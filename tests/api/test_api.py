@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import OWNER, ROLE_TOKENS, auth, post_comments, comment, seed_show
+from tests.conftest import OWNER, ROLE_TOKENS, auth, comment, post_comments, seed_show
 
 PRODUCT: dict[str, Any] = {
     "name": "Mật ong U Minh", "category": "food", "ocop_stars": 5,

@@ -1,0 +1,43 @@
+# livesell task runner. `make demo` and `make test` are the README's quick start.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+
+.PHONY: demo serve install install-test test test-fast lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	bash scripts/test-services.sh
+
+# Install, then run the server with the demo catalog and a live demo show (embedded SQLite).
+demo: install
+	$(BIN)/livesell serve --demo --port $(PORT)
+
+serve: install
+	$(BIN)/livesell serve --port $(PORT)
+
+# Everything the suite needs (Python packages, Chromium, Redis), then the whole suite.
+test: install-test
+	$(BIN)/python -m pytest
+
+# The quick inner loop: no browser, no subprocess servers.
+test-fast: install-test
+	$(BIN)/python -m pytest -m "not browser and not slow and not bench"
+
+lint: install-test
+	$(BIN)/ruff check livesell tests bench
+	$(BIN)/mypy
+
+bench: install-test
+	$(BIN)/python -m bench all
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info
