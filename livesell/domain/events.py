@@ -16,7 +16,12 @@ class StockChanged:
 
 @dataclass(frozen=True, slots=True)
 class OrderChanged:
-    order: Order
+    """An order changed. ``order`` is the fresh order when the store had it at no cost;
+    otherwise listeners that need it load it (once per burst, and only if anyone watches)."""
+
+    code: str
+    show_id: str
+    order: Order | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import logging
 import struct
 from dataclasses import dataclass
@@ -120,6 +121,7 @@ class ViewerFanout:
         max_buffer: int = 64 * 1024,
         max_skips: int = 50,
         max_queued: int = 16,
+        json_only: bool = False,
     ) -> None:
         """
         :param max_buffer: bytes waiting in a viewer's transport above which it is skipped.
@@ -131,6 +133,10 @@ class ViewerFanout:
         self._max_buffer = max_buffer
         self._max_skips = max_skips
         self._max_queued = max_queued
+        # Callers that only ever push JSON data (livesell's own payloads) skip the packet
+        # class's recursive search for binary attachments: one json.dumps per push.
+        self._json_only = json_only
+        self._prefix = "42" + ("" if namespace == "/" else namespace + ",")
         self._registry = compat.install(sio)
         self._shows: dict[str, dict[str, _Viewer]] = {}
         self._viewers: dict[str, _Viewer] = {}
@@ -186,6 +192,10 @@ class ViewerFanout:
         ``None`` when the packet has binary attachments (those need several
         engine.io messages; the emit path handles them).
         """
+        if self._json_only and not isinstance(data, tuple):
+            text = json.dumps([event] if data is None else [event, data],
+                              separators=(",", ":"), ensure_ascii=False)
+            return websocket_text_frame((self._prefix + text).encode("utf-8"))
         if isinstance(data, tuple):
             args = list(data)  # as in emit(): a tuple is several arguments
         elif data is not None:

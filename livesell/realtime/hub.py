@@ -56,7 +56,7 @@ class ShowState:
     comments: deque[CommentReceived] = field(
         default_factory=lambda: deque(maxlen=FEED_PER_PUSH))
     orders_at: deque[float] = field(default_factory=deque)
-    orders: dict[str, Order] = field(default_factory=dict)
+    orders: dict[str, Order | None] = field(default_factory=dict)
 
 
 class RealtimeHub:
@@ -77,7 +77,12 @@ class RealtimeHub:
             max_http_buffer_size=settings.socket_max_message, logger=False,
             engineio_logger=False, transports=["polling", "websocket"],
         )
-        self.fanout = ViewerFanout(self.sio, names.LIVE, settings.viewer_max_buffer)
+        self.fanout = ViewerFanout(self.sio, names.LIVE, settings.viewer_max_buffer,
+                                   json_only=True)
+        # Consoles must see every order: never skip one. A console that falls 32 MB behind is
+        # cut off at once instead; it reconnects and reloads the queue.
+        self.staff_fanout = ViewerFanout(self.sio, names.STAFF, 32 * 1024 * 1024, max_skips=1,
+                                         json_only=True)
         self.relayed = manager is not None
         if manager is not None:
             manager.local_push = self.fanout.broadcast
@@ -116,8 +121,8 @@ class RealtimeHub:
                 commented.comments.append(event)
         elif isinstance(event, OrderChanged):
             # Latest version wins; consoles get it at the next staff flush (50 ms).
-            if self.staff_rooms.get(event.order.show_id, 0) > 0:
-                self.state(event.order.show_id).orders[event.order.code] = event.order
+            if self.staff_rooms.get(event.show_id, 0) > 0:
+                self.state(event.show_id).orders[event.code] = event.order
         elif isinstance(event, ReviewAdded):
             self._spawn(self.sio.emit(names.REVIEW, event.item.to_json(),
                                       room=names.show_room(event.item.show_id),
@@ -196,11 +201,18 @@ class RealtimeHub:
         for show_id, state in list(self.shows.items()):
             if not state.orders:
                 continue
-            orders, state.orders = state.orders, {}
-            room = names.show_room(show_id)
-            for order in orders.values():
-                await self.sio.emit(names.ORDER, order.to_json(audit=False), room=room,
-                                    namespace=names.STAFF)
+            changed, state.orders = state.orders, {}
+            given = [order for order in changed.values() if order is not None]
+            missing = [code for code, order in changed.items() if order is None]
+            orders = given + (await self.store.get_orders(missing) if missing else [])
+            if self.relayed:
+                room = names.show_room(show_id)
+                for order in orders:
+                    await self.sio.emit(names.ORDER, order.to_json(audit=False), room=room,
+                                        namespace=names.STAFF)
+                continue
+            for order in orders:
+                await self.staff_fanout.broadcast(show_id, names.ORDER, order.to_json(audit=False))
 
     async def run_staff_flush(self) -> None:
         while True:
@@ -329,9 +341,14 @@ class RealtimeHub:
         await self.sio.enter_room(sid, names.show_room(show_id), namespace=names.STAFF)
         self.staff_rooms[show_id] = self.staff_rooms.get(show_id, 0) + 1
         self.state(show_id)
+        self.sio.start_background_task(self._staff_ready, sid, show_id)
         return True
 
+    async def _staff_ready(self, sid: str, show_id: str) -> None:
+        self.staff_fanout.add(show_id, sid)
+
     async def staff_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.staff_fanout.discard(sid)
         session = await self.sio.get_session(sid, namespace=names.STAFF)
         show_id = session.get("show")
         if show_id in self.staff_rooms:

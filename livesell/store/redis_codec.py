@@ -141,7 +141,8 @@ def events_from(out: Mapping[str, Any], now: float) -> tuple[Event, ...]:
         events.append(StockChanged(tuple(sorted(stock))))
     orders = {o["doc"]["code"]: order_from(o, audit=False)
               for o in as_list(out.get("orders"))}
-    events.extend(OrderChanged(orders[code]) for code in sorted(orders))
+    events.extend(OrderChanged(code, orders[code].show_id, orders[code])
+                  for code in sorted(orders))
     return tuple(events)
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -42,7 +41,8 @@ class SqliteStore:
                  group_commit_max: int = 512) -> None:
         self.cache = ops.WriterCache()
         self.engine = SqliteEngine(path, synchronous, group_commit_ms, group_commit_max,
-                                   on_rollback=self.cache.clear)
+                                   on_rollback=self.cache.clear,
+                                   before_commit=self.cache.before_commit)
 
     async def start(self) -> None:
         await self.engine.start()
@@ -207,14 +207,36 @@ class SqliteStore:
     # -- capture and orders ----------------------------------------------------------------
 
     async def capture(self, requests: Sequence[CaptureRequest], now: float) -> list[Captured]:
-        # One write per comment so a refused one cannot undo its neighbours; they still share
-        # the group commit, so a batch of 500 costs one fsync.
+        # One write for the batch (one fsync), each comment in its own savepoint so a refused
+        # one cannot undo its neighbours.
         cache = self.cache
 
-        def one(req: CaptureRequest) -> Callable[[sqlite3.Connection], Captured]:
-            return lambda conn: ops.capture_one(conn, req, now, cache)
+        def all_of_them(conn: sqlite3.Connection) -> list[Captured | Exception]:
+            out: list[Captured | Exception] = []
+            for req in requests:
+                conn.execute("SAVEPOINT comment")
+                try:
+                    out.append(ops.capture_one(conn, req, now, cache))
+                except Exception as exc:  # this comment only; the rest of the batch goes on
+                    cache.clear()
+                    conn.execute("ROLLBACK TO comment")
+                    out.append(exc)
+                conn.execute("RELEASE comment")
+            return out
 
-        return list(await asyncio.gather(*(self.engine.write(one(r)) for r in requests)))
+        done = await self.engine.write(all_of_them)
+        for item in done:
+            if isinstance(item, Exception):
+                raise item
+        return [item for item in done if not isinstance(item, Exception)]
+
+    async def get_orders(self, codes: Sequence[str]) -> list[Order]:
+        """Several orders in one read, without their audit trails (for console pushes)."""
+        def run(conn: sqlite3.Connection) -> list[Order]:
+            found = (ops.load_order(conn, code, audit=False) for code in codes)
+            return [order for order in found if order is not None]
+
+        return await self.engine.read(run)
 
     async def get_order(self, code: str) -> Order | None:
         return await self.engine.read(lambda c: ops.load_order(c, code))

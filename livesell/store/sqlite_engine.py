@@ -168,8 +168,10 @@ class SqliteEngine:
     def __init__(
         self, path: Path, synchronous: str = "FULL", window_ms: float = 2.0, batch_max: int = 512,
         on_rollback: Callable[[], None] | None = None,
+        before_commit: Callable[[sqlite3.Connection], None] | None = None,
     ) -> None:
         self.on_rollback = on_rollback or (lambda: None)
+        self.before_commit = before_commit or (lambda conn: None)
         self.path = path
         self.synchronous = synchronous
         self.window = window_ms / 1000.0
@@ -272,6 +274,7 @@ class SqliteEngine:
                 else:
                     conn.execute("RELEASE op")
                     outcomes.append((future, result, None))
+            self.before_commit(conn)
             conn.execute("COMMIT")
         except Exception as exc:  # the whole batch failed: nobody is acknowledged
             log.exception("group commit failed")

@@ -52,10 +52,21 @@ class WriterCache:
 
     shows: dict[str, Show] = field(default_factory=dict)
     variants: dict[str, list[sqlite3.Row]] = field(default_factory=dict)
+    # Set by any operation that moved stock; the version is bumped once per group commit.
+    # A rolled-back operation may leave it set: one extra bump is harmless, a lost one not.
+    stock_moved: bool = False
 
     def clear(self) -> None:
         self.shows.clear()
         self.variants.clear()
+
+    def before_commit(self, conn: sqlite3.Connection) -> None:
+        """Bump the stock version once for everything this transaction moved."""
+        if self.stock_moved:
+            conn.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'stock_version'"
+            )
+            self.stock_moved = False
 
 
 @dataclass
@@ -76,14 +87,15 @@ class Unit:
     def finish(self, conn: sqlite3.Connection) -> tuple[Event, ...]:
         events = list(self.events)
         if self.stock:
-            conn.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'stock_version'"
-            )
+            self.cache.stock_moved = True
             events.append(StockChanged(tuple(sorted(self.stock))))
-        for code in sorted(self.orders):
-            order = load_order(conn, code, audit=False)
-            if order is not None:
-                events.append(OrderChanged(order))
+        if self.orders:
+            # Listeners load the order itself when they need it (coalesced), not the writer.
+            codes = sorted(self.orders)
+            marks = ",".join("?" * len(codes))
+            shows = dict(conn.execute(
+                f"SELECT code, show_id FROM orders WHERE code IN ({marks})", codes).fetchall())
+            events.extend(OrderChanged(code, shows[code]) for code in codes if code in shows)
         return tuple(events)
 
 

@@ -36,7 +36,10 @@ async def setup(session: aiohttp.ClientSession, base: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
-async def test_sigkill_mid_stream_loses_nothing_acknowledged(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "term"])
+async def test_stopping_mid_stream_loses_nothing_acknowledged(tmp_path: Path,
+                                                              sig: signal.Signals) -> None:
+    """SIGKILL: nothing acknowledged is lost. SIGTERM: the same, and a clean exit."""
     data = tmp_path / "data"
     port = serve.free_port()
     base = f"http://127.0.0.1:{port}"
@@ -68,10 +71,12 @@ async def test_sigkill_mid_stream_loses_nothing_acknowledged(tmp_path: Path) -> 
             workers = [asyncio.create_task(stream(w)) for w in range(8)]
             while len(acked) < 400:
                 await asyncio.sleep(0.01)
-            proc.send_signal(signal.SIGKILL)
+            proc.send_signal(sig)
             await asyncio.gather(*workers)
+            code = await asyncio.to_thread(proc.wait, 15)
     finally:
         serve.stop(proc)
+    assert code == (0 if sig == signal.SIGTERM else -signal.SIGKILL)
 
     assert len(acked) >= 400
     proc = await asyncio.to_thread(serve.start, data, port)
