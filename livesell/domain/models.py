@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -133,6 +133,15 @@ class Show:
     created_at: float = 0.0
     started_at: float | None = None
     ended_at: float | None = None
+
+    def changed(self, changes: dict[str, Any]) -> Show:
+        """A copy with some fields changed; ``flash`` and ``status`` may come as JSON values."""
+        values = dict(changes)
+        if isinstance(values.get("flash"), dict):
+            values["flash"] = FlashDeal(**values["flash"])
+        if "status" in values:
+            values["status"] = ShowStatus(values["status"])
+        return replace(self, **values)
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)

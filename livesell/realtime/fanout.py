@@ -178,6 +178,16 @@ class ViewerFanout:
             if not show:
                 del self._shows[viewer.show_id]
 
+    async def close_all(self) -> None:
+        """Close every open websocket of this server now (shutdown), so aiohttp need not wait.
+
+        The registry holds every websocket of the engine.io server, so one call covers all
+        namespaces."""
+        if self._registry is None:
+            return
+        for entry in list(self._registry.sockets.values()):
+            await entry.ws.close(code=1001, message=b"server shutdown")
+
     def count(self, show_id: str) -> int:
         """Viewers currently added to ``show_id``."""
         return len(self._shows.get(show_id, ()))

@@ -183,8 +183,15 @@ class RealtimeHub:
                 if show is not None:
                     state.lineup = frozenset(show.lineup)
                     version, stock = await self.views.stock(show)
-                    await self.push(show_id, names.STOCK,
-                                                {"v": version, "stock": stock})
+                    # "t": when it left the server (ms), so clients can tell how fresh it is
+                    await self.push(show_id, names.STOCK, {
+                        "v": version, "t": round(time.time() * 1000, 1), "stock": stock})
+                    now = self.clock()
+                    if show.flash is not None and show.flash.ends_at > now:
+                        # flash units taken move with the stock: keep "2/20 taken" live
+                        await self.push(show_id, names.FLASH, {
+                            "v": self.next_version(), "flash": show.flash.to_json(),
+                            "server_time": now})
             if state.ticker:
                 items = [public_item(e) for e in state.ticker]
                 state.ticker.clear()
@@ -379,5 +386,11 @@ def setup_realtime(app: web.Application, manager: Any = None) -> RealtimeHub:
         await hub.drain()
         await hub.sio.shutdown()
 
+    async def close_viewers(app: web.Application) -> None:
+        # on_shutdown runs before aiohttp waits for open requests: an open websocket would
+        # otherwise hold every stop or restart for the whole shutdown timeout.
+        await hub.fanout.close_all()
+
+    app.on_shutdown.append(close_viewers)
     app.cleanup_ctx.append(ctx)
     return hub

@@ -44,7 +44,6 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from redis.asyncio.client import Pipeline
@@ -57,12 +56,10 @@ from ..domain.models import (
     CaptureResult,
     CommentStatus,
     Contact,
-    FlashDeal,
     Order,
     Product,
     ReviewItem,
     Show,
-    ShowStatus,
     StockLevel,
 )
 from . import redis_codec as codec
@@ -196,12 +193,7 @@ class RedisStore(RedisConnection):
             show = self._show(doc, taken)
             if show is None:
                 raise NotFound(f"show {show_id} not found")
-            values = dict(changes)
-            if isinstance(values.get("flash"), dict):
-                values["flash"] = FlashDeal(**values["flash"])
-            if "status" in values:
-                values["status"] = ShowStatus(values["status"])
-            new = replace(show, **values)
+            new = show.changed(dict(changes))
             pipe.multi()  # type: ignore[no-untyped-call]
             pipe.hset(key, mapping={"doc": json.dumps(new.to_json()),
                                     "taken": new.flash.taken if new.flash else 0})

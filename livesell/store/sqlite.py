@@ -16,12 +16,10 @@ from ..domain.errors import IllegalTransition, Invalid, NotFound, SoldOut
 from ..domain.events import Event
 from ..domain.models import (
     Contact,
-    FlashDeal,
     Order,
     Product,
     ReviewItem,
     Show,
-    ShowStatus,
     StockLevel,
 )
 from . import sqlite_orders as ops
@@ -193,12 +191,7 @@ class SqliteStore:
             show = ops.load_show(conn, show_id)
             if show is None:
                 raise NotFound(f"show {show_id} not found")
-            values = dict(changes)
-            if isinstance(values.get("flash"), dict):
-                values["flash"] = FlashDeal(**values["flash"])
-            if "status" in values:
-                values["status"] = ShowStatus(values["status"])
-            fresh = replace(show, **values)
+            fresh = show.changed(dict(changes))
             ops.save_show(conn, fresh, self.cache)
             return fresh
 

@@ -516,10 +516,16 @@ def order_action(conn: sqlite3.Connection, code: str, action: str, version: int,
         freed |= release_lines(conn, unit, [r], after)
     audit(conn, unit, order.code, actor, action)
     _bump(conn, unit, order.code, target)
+    return _close(conn, unit, order.code, freed)
+
+
+def _close(conn: sqlite3.Connection, unit: Unit, code: str,
+           freed: set[tuple[str, str]]) -> Changed:
+    """Hand freed stock to the waitlists, then answer with the fresh order and the events."""
     for key in sorted(freed):
         promote_waitlist(conn, unit, *key)
     events = unit.finish(conn)
-    fresh = load_order(conn, order.code)
+    fresh = load_order(conn, code)
     assert fresh is not None
     return Changed(fresh, events)
 
@@ -582,12 +588,7 @@ def patch_order(conn: sqlite3.Connection, code: str, version: int,
         notes.append("contact")
     audit(conn, unit, order.code, actor, "edit", ", ".join(notes))
     _bump(conn, unit, order.code)
-    for key in sorted(freed):
-        promote_waitlist(conn, unit, *key)
-    events = unit.finish(conn)
-    fresh = load_order(conn, order.code)
-    assert fresh is not None
-    return Changed(fresh, events)
+    return _close(conn, unit, order.code, freed)
 
 
 def expire_holds(conn: sqlite3.Connection, now: float,
