@@ -225,11 +225,20 @@ class CaptureService:
         return await self._update(show_id, {"status": "ended", "ended_at": self.clock(),
                                             "flash": None})
 
-    async def pin(self, show_id: str, code: str | None) -> Show:
+    async def pin(self, show_id: str, code: str | None, variant: str | None = None) -> Show:
+        """Pin a product (optionally one of its sizes, which "+1" then means), or unpin."""
         show = await self._get(show_id)
         if code is not None and code.upper() not in show.lineup:
             raise Invalid(f"{code} is not in this show's lineup", code=code)
-        return await self._update(show_id, {"pinned": code.upper() if code else None})
+        label = None
+        if code is not None and variant is not None:
+            product = await self.store.get_product(code)
+            chosen = product.variant(variant) if product else None
+            if chosen is None:
+                raise Invalid(f"{code} has no variant {variant!r}")
+            label = chosen.label
+        return await self._update(show_id, {"pinned": code.upper() if code else None,
+                                            "pinned_variant": label})
 
     async def start_flash(self, show_id: str, code: str, price: int, seconds: int,
                           variant: str | None = None, quantity: int | None = None) -> Show:

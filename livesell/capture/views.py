@@ -92,7 +92,8 @@ class ShowViews:
             "show": {"id": show.id, "title": show.title, "status": str(show.status),
                      "stream_url": show.stream_url, "hold_minutes": show.hold_minutes,
                      "max_per_buyer": show.max_per_buyer},
-            "lineup": lineup, "pinned": show.pinned, "flash": flash, "stock": stock,
+            "lineup": lineup, "pinned": show.pinned, "pinned_variant": show.pinned_variant,
+            "flash": flash, "stock": stock,
             "version": version, "server_time": now,
             "ticker": self.ticker(show.id), "comments": self.feed(show.id),
         }

@@ -126,6 +126,8 @@ class Show:
     stream_url: str = ""
     status: ShowStatus = ShowStatus.DRAFT
     pinned: str | None = None
+    # The size "+1" and "chốt" mean while this product is pinned (e.g. the host says "1kg").
+    pinned_variant: str | None = None
     flash: FlashDeal | None = None
     hold_minutes: int = 30
     max_per_buyer: int = 10

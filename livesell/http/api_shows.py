@@ -139,7 +139,8 @@ async def pin(request: web.Request) -> web.Response:
     if not isinstance(body, dict) or "code" not in body:
         raise Invalid("field 'code' is required (a product code or null)", field="code")
     code = want(body, "code", str, required=False)
-    show = await request.app[keys.SERVICE].pin(request.match_info["id"], code)
+    variant = want(body, "variant", str, required=False)
+    show = await request.app[keys.SERVICE].pin(request.match_info["id"], code, variant)
     return ok(show.to_json())
 
 

@@ -163,8 +163,8 @@ class RealtimeHub:
         state.lineup = frozenset(p["code"] for p in snapshot["lineup"])
         state.stock_dirty = True
         version = self.next_version()
-        await self.push(show_id, names.PINNED,
-                                    {"v": version, "pinned": snapshot["pinned"]})
+        await self.push(show_id, names.PINNED, {"v": version, "pinned": snapshot["pinned"],
+                                                "pinned_variant": snapshot["pinned_variant"]})
         await self.push(show_id, names.FLASH, {
             "v": version, "flash": snapshot["flash"], "server_time": snapshot["server_time"]})
         await self.push(show_id, names.SHOW, {"v": version, **snapshot["show"]})

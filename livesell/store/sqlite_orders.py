@@ -319,6 +319,11 @@ def resolve_variant(
     elif show.flash and show.flash.variant and show.flash.applies(
             item.code, show.flash.variant, now):
         row = next(r for r in rows if r["label"].casefold() == show.flash.variant.casefold())
+    elif (show.pinned_variant and show.pinned
+          and show.pinned.casefold() == item.code.casefold()
+          and (pinned := [r for r in rows
+                          if r["label"].casefold() == show.pinned_variant.casefold()])):
+        row = pinned[0]
     else:
         return f"which variant of {rows[0]['code']}?"
     return row["code"], row["label"], row["price"]

@@ -133,6 +133,14 @@ async def test_pin_flash_start_end(client: TestClient) -> None:
     assert resp.status == 400
     resp = await client.post(f"/api/shows/{show}/pin", json={}, headers=auth())
     assert resp.status == 400
+    resp = await client.post(f"/api/shows/{show}/pin", json={"code": "A1", "variant": "1KG"},
+                             headers=auth())
+    assert (await resp.json())["pinned_variant"] == "1kg"
+    results = await post_comments(client, show, [comment("p1", "+2")])
+    assert results[0]["status"] == "ordered"
+    resp = await client.post(f"/api/shows/{show}/pin", json={"code": "A1", "variant": "9kg"},
+                             headers=auth())
+    assert resp.status == 400
     resp = await client.post(f"/api/shows/{show}/pin", json={"code": None}, headers=auth())
     assert (await resp.json())["pinned"] is None
     flash = {"code": "A1", "variant": "1kg", "price": 300000, "quantity": 5, "seconds": 60}

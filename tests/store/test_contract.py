@@ -371,3 +371,17 @@ async def test_report_counts(store: Store) -> None:
     assert report["orders"] == {"confirmed": 1, "captured": 1}
     states = {(x["code"], x["state"]): x["qty"] for x in report["lines"]}
     assert states[("A2", "confirmed")] == 2 and states[("B1", "held")] == 1
+
+
+async def test_pinned_size_is_what_plus_one_means(store: Store) -> None:
+    await setup_show(store)
+    [before] = await store.capture([order_req("c1", [("A1", None, 1)], buyer="a")], NOW)
+    assert before.result.status == CommentStatus.REVIEW
+    await store.update_show("s1", {"pinned": "A1", "pinned_variant": "1kg"})
+    [after] = await store.capture([order_req("c2", [("A1", None, 2)], buyer="b")], NOW)
+    assert after.result.status == CommentStatus.ORDERED
+    order = await store.get_order(after.result.order or "")
+    assert order is not None and [(ln.variant, ln.qty) for ln in order.lines] == [("1kg", 2)]
+    # another product of the lineup is still asked about
+    [other] = await store.capture([order_req("c3", [("B1", None, 1)], buyer="c")], NOW)
+    assert other.result.status == CommentStatus.REVIEW

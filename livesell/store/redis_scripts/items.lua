@@ -27,6 +27,12 @@ local function resolve_variant(show, item)
       if fold(v.label) == fold(flash.variant) then return v end
     end
   end
+  if not isnull(show.pinned) and not isnull(show.pinned_variant)
+      and up(show.pinned) == up(item.code) then
+    for _, v in ipairs(rows) do
+      if fold(v.label) == fold(show.pinned_variant) then return v end
+    end
+  end
   return nil, 'which variant of ' .. rows[1].code .. '?'
 end
 

@@ -2,9 +2,11 @@
 import { api, baseUrl, clearNotice, connectStaff, el, notify, num, show, sku, t, vnd } from "./console.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
-const state = { lineup: [], pinned: show.pinned, flash: show.flash, status: show.status, offset: 0 };
+const state = { lineup: [], pinned: show.pinned, pinnedVariant: show.pinned_variant ?? null,
+  flash: show.flash, status: show.status, offset: 0 };
 const cells = new Map(); // "A1:1kg" -> {available, held, sold} output elements
 const pinButtons = new Map();
+const sizeButtons = new Map(); // "A1:1kg" -> button: which size "+1" means while pinned
 
 function fail(result) {
   notify(t("console.error", { message: result.error.message }));
@@ -22,6 +24,7 @@ function setStatus(status) {
 function applyShow(doc) {
   setStatus(doc.status);
   state.pinned = doc.pinned;
+  state.pinnedVariant = doc.pinned_variant ?? null;
   state.flash = doc.flash;
   renderPins();
   renderFlash();
@@ -34,6 +37,11 @@ function renderPins() {
     button.textContent = on ? t("console.pinned") : t("console.pin");
     button.closest(".product")?.classList.toggle("is-pinned", on);
   }
+  for (const [key, button] of sizeButtons) {
+    const on = sku(state.pinned ?? "", state.pinnedVariant ?? "") === key;
+    button.setAttribute("aria-pressed", String(on));
+    button.textContent = on ? t("console.pin.size.on") : t("console.pin.size");
+  }
 }
 
 function setLevel(level) {
@@ -45,9 +53,10 @@ function setLevel(level) {
   row.row.classList.toggle("low", level.available <= 3);
 }
 
-async function pin(code) {
+async function pin(code, variant = null) {
   clearNotice();
-  const result = await api("POST", `${base}/pin`, { code: state.pinned === code ? null : code });
+  const same = state.pinned === code && (variant === null || state.pinnedVariant === variant);
+  const result = await api("POST", `${base}/pin`, same ? { code: null } : { code, variant });
   if (result.ok) applyShow(result.data);
   else fail(result);
 }
@@ -66,6 +75,7 @@ function renderLineup() {
   root.replaceChildren();
   cells.clear();
   pinButtons.clear();
+  sizeButtons.clear();
   const select = document.getElementById("flash-sku");
   select.replaceChildren();
   for (const product of state.lineup) {
@@ -79,8 +89,17 @@ function renderLineup() {
         sold: el("output", {}, "0") };
       const input = el("input", { type: "number", step: "1", inputmode: "numeric", class: "qty",
         "aria-label": t("console.restock.qty", { sku: key }) });
+      const size = el("th", { scope: "row" }, variant.label || "—");
+      if (product.variants.length > 1) {
+        // Pinning a size lets "+1" and "chốt" without a size mean this one.
+        const button = el("button", { type: "button", class: "btn btn-quiet btn-small btn-pin-size",
+          "aria-pressed": "false", onclick: () => pin(product.code, variant.label) },
+          t("console.pin.size"));
+        sizeButtons.set(key, button);
+        size.append(" ", button);
+      }
       const row = el("tr", { dataset: { sku: key } },
-        el("th", { scope: "row" }, variant.label || "—"),
+        size,
         el("td", { class: "num" }, vnd(variant.price)),
         el("td", { class: "num strong" }, out.available),
         el("td", { class: "num" }, out.held),
