@@ -32,7 +32,10 @@ async def seed_demo(app: web.Application) -> dict[str, str]:
         show = await service.create_show(DEMO_TITLE, [p.code for p in products], "",
                                          hold_minutes=30, max_per_buyer=10)
         await service.start_show(show.id)
-        await service.pin(show.id, products[0].code)
+        first = products[0]
+        # pin a size too, so "+1" in the demo orders without a trip to the review queue
+        await service.pin(show.id, first.code,
+                          first.variants[0].label if len(first.variants) > 1 else None)
         token = new_token()
         await store.add_token(hash_token(token), "owner", "demo", app[keys.CLOCK]())
         await store.set_meta("demo_token", token)
