@@ -190,7 +190,7 @@ class OrderLine:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "code": self.code, "variant": self.variant, "qty": self.qty,
-            "unit_price": self.unit_price, "state": str(self.state),
+            "unit_price": self.unit_price, "state": self.state.value,
             "expires_at": self.expires_at, "amount": self.amount,
         }
 
@@ -235,11 +235,14 @@ class Order:
         )
 
     def to_json(self, *, audit: bool = True) -> dict[str, Any]:
+        contact = self.contact
         doc: dict[str, Any] = {
             "code": self.code, "show_id": self.show_id, "buyer": self.buyer,
-            "buyer_name": self.buyer_name, "status": str(self.status),
+            "buyer_name": self.buyer_name, "status": self.status.value,
             "lines": [line.to_json() for line in self.lines],
-            "contact": asdict(self.contact), "version": self.version, "total": self.total,
+            "contact": {"name": contact.name, "phone": contact.phone,
+                        "address": contact.address},
+            "version": self.version, "total": self.total,
             "created_at": self.created_at, "updated_at": self.updated_at,
         }
         if audit:

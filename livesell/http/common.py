@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from ..domain.errors import DomainError, Invalid, StaleVersion
@@ -15,18 +16,15 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
 def ok(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=dumps)
+    return web.Response(body=orjson.dumps(data), status=status,
+                        content_type="application/json")
 
 
 def error(status: int, code: str, message: str, **extra: Any) -> web.Response:
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     body.update(extra)
-    return web.json_response(body, status=status, dumps=dumps)
+    return ok(body, status)
 
 
 async def read_json(request: web.Request) -> Any:

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 import struct
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import socketio  # type: ignore[import-untyped,unused-ignore]
 from aiohttp import web
 
@@ -136,7 +136,7 @@ class ViewerFanout:
         # Callers that only ever push JSON data (livesell's own payloads) skip the packet
         # class's recursive search for binary attachments: one json.dumps per push.
         self._json_only = json_only
-        self._prefix = "42" + ("" if namespace == "/" else namespace + ",")
+        self._prefix_bytes = ("42" + ("" if namespace == "/" else namespace + ",")).encode()
         self._registry = compat.install(sio)
         self._shows: dict[str, dict[str, _Viewer]] = {}
         self._viewers: dict[str, _Viewer] = {}
@@ -203,9 +203,8 @@ class ViewerFanout:
         engine.io messages; the emit path handles them).
         """
         if self._json_only and not isinstance(data, tuple):
-            text = json.dumps([event] if data is None else [event, data],
-                              separators=(",", ":"), ensure_ascii=False)
-            return websocket_text_frame((self._prefix + text).encode("utf-8"))
+            body = orjson.dumps([event] if data is None else [event, data])
+            return websocket_text_frame(self._prefix_bytes + body)
         if isinstance(data, tuple):
             args = list(data)  # as in emit(): a tuple is several arguments
         elif data is not None:
