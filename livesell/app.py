@@ -24,6 +24,7 @@ from .capture.bus import EventBus
 from .capture.service import CaptureService
 from .capture.views import ShowViews
 from .config import Settings
+from .connectors.runner import connectors_ctx
 from .http import api_orders, api_shows, consoles, pages
 from .http.common import errors_middleware
 from .store.base import Store
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
         manager = redis_manager(settings.store, settings.redis_prefix)
     setup_realtime(app, manager)
     app.cleanup_ctx.append(_sweeper_ctx)
+    app.cleanup_ctx.append(connectors_ctx)
     app.add_routes(api_shows.routes)
     app.add_routes(api_orders.routes)
     pages.setup(app)

@@ -63,6 +63,8 @@ class Settings:
     payment_account: str = ""
     payment_account_name: str = ""
     demo: bool = False
+    # Mappings are not hashable; leaving them out of the hash keeps Settings usable as a key.
+    connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -91,9 +93,25 @@ def setting_names() -> list[str]:
     return [f.name for f in fields(Settings) if f.name != "extra"]
 
 
+def _connector_entries(value: Any) -> tuple[Mapping[str, Any], ...]:
+    """``connectors``: a list of mappings; from the environment, that list as YAML or JSON."""
+    if isinstance(value, str):
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ValueError(value) from None
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple) or not all(isinstance(v, Mapping) for v in value):
+        raise ValueError(value)
+    return tuple(dict(v) for v in value)
+
+
 def _coerce(name: str, value: Any, source: str) -> Any:
     default = next(f for f in fields(Settings) if f.name == name).default
     try:
+        if name == "connectors":
+            return _connector_entries(value)
         if isinstance(default, bool):
             if isinstance(value, bool):
                 return value
