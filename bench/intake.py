@@ -102,9 +102,13 @@ async def drive(urls: list[str], show: str, lineup: list[tuple[str, list[str]]],
 
     @staff.on("order", namespace="/staff")  # type: ignore[misc]
     async def on_order(order: dict[str, Any]) -> None:
+        # One event carries the order's latest state, so it answers every comment to that
+        # order that was already committed (answered) when it arrived; pushes are coalesced.
         sent = pending_by_order.get(order["code"])
         if sent:
-            staff_ms.append((time.perf_counter() - sent.pop(0)) * 1000)
+            now = time.perf_counter()
+            staff_ms.extend((now - t0) * 1000 for t0 in sent)
+            sent.clear()
 
     await staff.connect(urls[-1], namespaces=["/staff"], transports=["websocket"],
                         auth={"show": show, "token": TOKEN}, wait_timeout=10)

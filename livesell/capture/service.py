@@ -35,6 +35,7 @@ from .bus import EventBus
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
+SHOW_TTL = 0.5
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7F: None}
 
 
@@ -85,6 +86,7 @@ class CaptureService:
         self.settings = settings
         self.clock = clock
         self._parsers: dict[str, tuple[float, tuple[Any, ...], Parser]] = {}
+        self._shows: dict[str, tuple[float, Show]] = {}
 
     # -- parsing ---------------------------------------------------------------------------
 
@@ -110,7 +112,16 @@ class CaptureService:
     # -- intake ----------------------------------------------------------------------------
 
     async def live_show(self, show_id: str) -> Show:
-        show = await self.store.get_show(show_id)
+        """The show, if it takes comments. Kept for half a second: a burst of batches costs
+        one read, and the store still refuses comments for a show that ended meanwhile."""
+        now = time.monotonic()
+        cached = self._shows.get(show_id)
+        if cached is not None and now - cached[0] < SHOW_TTL:
+            show: Show | None = cached[1]
+        else:
+            show = await self.store.get_show(show_id)
+            if show is not None:
+                self._shows[show_id] = (now, show)
         if show is None:
             raise NotFound(f"show {show_id} not found")
         if show.status == ShowStatus.ENDED:
@@ -211,6 +222,7 @@ class CaptureService:
         from ..domain.events import ShowChanged
 
         show = await self.store.update_show(show_id, changes)
+        self._shows.pop(show_id, None)  # a pin or an end takes effect on the next comment here
         self.bus.publish([ShowChanged(show)])
         return show
 

@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 # A viewer cannot read more than this many comments or ticker lines per push anyway; under a
 # storm only the newest are masked and sent.
 FEED_PER_PUSH = 30
+# Console pushes: often enough to feel instant, rarely enough that a buyer's burst of comments
+# becomes one push of the latest order.
+STAFF_FLUSH_SECONDS = 0.025
 
 
 @dataclass
@@ -120,7 +123,7 @@ class RealtimeHub:
             if (commented := self.shows.get(event.show_id)) is not None:
                 commented.comments.append(event)
         elif isinstance(event, OrderChanged):
-            # Latest version wins; consoles get it at the next staff flush (50 ms).
+            # Latest version wins; consoles get it at the next staff flush (25 ms).
             if self.staff_rooms.get(event.show_id, 0) > 0:
                 self.state(event.show_id).orders[event.code] = event.order
         elif isinstance(event, ReviewAdded):
@@ -223,7 +226,7 @@ class RealtimeHub:
 
     async def run_staff_flush(self) -> None:
         while True:
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(STAFF_FLUSH_SECONDS)
             try:
                 await self.flush_staff()
             except asyncio.CancelledError:
