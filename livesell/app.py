@@ -93,6 +93,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
         session_key(settings), cookie_name="livesell_session", httponly=True,
         secure=settings.cookie_secure, samesite="Lax", max_age=12 * 3600))
     app[keys.SETTINGS] = settings
+    app[keys.TOKEN_CACHE] = {}
     app[keys.CLOCK] = clock
     app[keys.STORE] = store or make_store(settings)
     app[keys.BUS] = EventBus()

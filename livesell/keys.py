@@ -23,3 +23,5 @@ VIEWS: web.AppKey[ShowViews] = web.AppKey("views")
 HUB: web.AppKey[RealtimeHub] = web.AppKey("hub")
 JINJA: web.AppKey[Any] = web.AppKey("jinja")
 CLOCK: web.AppKey[Any] = web.AppKey("clock")
+# token hash -> (when checked, Principal): known bearer tokens, kept briefly
+TOKEN_CACHE: web.AppKey[dict[str, Any]] = web.AppKey("token_cache")

@@ -10,6 +10,7 @@ import functools
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -63,12 +64,30 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual.hex(), digest)
 
 
+TOKEN_CACHE_SECONDS = 30.0
+
+
 async def principal_for_token(app: web.Application, token: str) -> Principal | None:
     admin = app[keys.SETTINGS].admin_token
     if admin and hmac.compare_digest(token.encode(), admin.encode()):
         return Principal("owner", "admin", "admin")
-    found = await app[keys.STORE].token_role(hash_token(token))
-    return Principal(found[0], found[1], "token") if found else None
+    digest = hash_token(token)
+    # A bridge posts a batch every few milliseconds during a storm: known tokens are kept
+    # briefly instead of costing a store read per request. Unknown ones are never cached.
+    cache = app.get(keys.TOKEN_CACHE)
+    now = time.monotonic()
+    hit = cache.get(digest) if cache is not None else None
+    if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
+        return hit[1]
+    found = await app[keys.STORE].token_role(digest)
+    if not found:
+        return None
+    principal = Principal(found[0], found[1], "token")
+    if cache is not None:
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[digest] = (now, principal)
+    return principal
 
 
 async def principal_for_session(request: web.Request) -> Principal | None:
