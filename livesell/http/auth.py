@@ -78,7 +78,8 @@ async def principal_for_token(app: web.Application, token: str) -> Principal | N
     now = time.monotonic()
     hit = cache.get(digest) if cache is not None else None
     if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
-        return hit[1]
+        cached: Principal = hit[1]
+        return cached
     found = await app[keys.STORE].token_role(digest)
     if not found:
         return None
