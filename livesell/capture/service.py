@@ -174,8 +174,19 @@ class CaptureService:
         return changed.order
 
     async def patch_order(self, code: str, version: int, lines: Sequence[CaptureItem] | None,
-                          contact: Contact | None, actor: str) -> Order:
-        changed = await self.store.patch_order(code, version, lines, contact, actor, self.clock())
+                          contact: Mapping[str, str] | None, actor: str) -> Order:
+        """Change quantities and/or some contact fields (the others are kept).
+
+        The merge reads the order first; the store refuses the write if that version is no
+        longer current, so a concurrent edit is never overwritten."""
+        merged = None
+        if contact is not None:
+            order = await self.store.get_order(code)
+            if order is None:
+                raise NotFound(f"order {code} not found")
+            merged = Contact(**{"name": order.contact.name, "phone": order.contact.phone,
+                                "address": order.contact.address, **contact})
+        changed = await self.store.patch_order(code, version, lines, merged, actor, self.clock())
         self.bus.publish(changed.events)
         return changed.order
 

@@ -12,7 +12,6 @@ from aiohttp import web
 
 from .. import keys
 from ..domain.errors import Invalid, NotFound
-from ..domain.models import Contact
 from ..store.base import CaptureItem
 from .auth import principal, requires
 from .common import ok, read_json, want, want_int
@@ -124,12 +123,7 @@ async def patch_order(request: web.Request) -> web.Response:
             raise Invalid("contact fields must be strings", field="contact")
         if any(len(v or "") > 300 for v in fields.values()):
             raise Invalid("contact fields must be at most 300 characters", field="contact")
-        order = await request.app[keys.STORE].get_order(request.match_info["code"])
-        base = order.contact if order else Contact()
-        contact = Contact(name=fields["name"] if fields["name"] is not None else base.name,
-                          phone=fields["phone"] if fields["phone"] is not None else base.phone,
-                          address=fields["address"] if fields["address"] is not None
-                          else base.address)
+        contact = {k: v for k, v in fields.items() if v is not None}
     if lines is None and contact is None:
         raise Invalid("nothing to change: send 'lines' and/or 'contact'")
     order = await request.app[keys.SERVICE].patch_order(
