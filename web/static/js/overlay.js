@@ -2,7 +2,8 @@
 // Runs unattended for hours: the ticker keeps a fixed number of nodes, timers are replaced
 // rather than stacked, and the connection comes back by itself (live.js).
 
-import { el, fill, formatCountdown, formatVnd, readBoot, stockLabel } from "./format.js";
+import { el, formatVnd, readBoot, stockLabel } from "./format.js";
+import { flashPainter } from "./flash.js";
 import { LiveShow } from "./live.js";
 
 const TICKER_MAX = 5;        // visible lines; older ones are removed from the DOM
@@ -52,26 +53,10 @@ function drawStock(stock) {
   }
 }
 
-let flashTimer = null;
+const paintFlash = flashPainter(live.clock, S);
 
 function drawFlash(flash) {
-  if (!widgets.has("flash")) return;
-  const box = $("flash");
-  clearInterval(flashTimer);
-  flashTimer = null;
-  if (!flash || flash.ends_at <= live.clock.now()) { box.hidden = true; return; }
-  box.hidden = false;
-  $("flash-what").textContent = flash.variant ? `${flash.code} ${flash.variant}` : flash.code;
-  $("flash-price").textContent = formatVnd(flash.price);
-  $("flash-taken").textContent = flash.quantity
-    ? fill(S.flash_taken, { taken: flash.taken || 0, quantity: flash.quantity }) : "";
-  const tick = () => {
-    const left = flash.ends_at - live.clock.now();
-    $("flash-countdown").textContent = formatCountdown(left);
-    if (left <= 0) { clearInterval(flashTimer); flashTimer = null; box.hidden = true; }
-  };
-  tick();
-  flashTimer = setInterval(tick, 250);
+  if (widgets.has("flash")) paintFlash(flash);
 }
 
 function tickerItem(item) {

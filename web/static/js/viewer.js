@@ -2,7 +2,8 @@
 // comment box. The server already rendered everything once; this keeps it current.
 // User text (names, comments) only ever goes into textContent.
 
-import { el, fill, formatCountdown, formatVnd, readBoot, stockLabel } from "./format.js";
+import { el, fill, formatVnd, readBoot, stockLabel } from "./format.js";
+import { flashPainter } from "./flash.js";
 import { LiveShow } from "./live.js";
 
 const FEED_MAX = 50;    // DOM nodes kept in the comment feed
@@ -87,26 +88,7 @@ function drawShow(show) {
 
 // -- flash deal -----------------------------------------------------------------------------
 
-let flashTimer = null;
-
-function drawFlash(flash) {
-  const box = $("flash");
-  clearInterval(flashTimer);
-  flashTimer = null;
-  if (!flash || flash.ends_at <= live.clock.now()) { box.hidden = true; return; }
-  box.hidden = false;
-  $("flash-what").textContent = flash.variant ? `${flash.code} ${flash.variant}` : flash.code;
-  $("flash-price").textContent = formatVnd(flash.price);
-  $("flash-taken").textContent = flash.quantity
-    ? fill(S.flash_taken, { taken: flash.taken || 0, quantity: flash.quantity }) : "";
-  const tick = () => {
-    const left = flash.ends_at - live.clock.now();
-    $("flash-countdown").textContent = formatCountdown(left);
-    if (left <= 0) { clearInterval(flashTimer); flashTimer = null; box.hidden = true; }
-  };
-  tick();
-  flashTimer = setInterval(tick, 250);
-}
+const drawFlash = flashPainter(live.clock, S);
 
 // -- ticker and feed (newest first, capped) -------------------------------------------------
 
