@@ -16,8 +16,14 @@ pytestmark = [pytest.mark.bench, pytest.mark.redis]
 
 
 def test_store_bench_quick_books_balance() -> None:
-    proc = subprocess.run([sys.executable, "-m", "bench.stores", "--quick", "--json"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=55, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.stores", "--quick", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=55,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     modes = json.loads(proc.stdout.strip().splitlines()[-1])
     assert len(modes) == 6

@@ -122,8 +122,15 @@ async def test_two_nodes_share_stock_and_fan_out(tmp_path: Path, prefix: str) ->
                 assert (await resp.json())["results"][0]["status"] == "question"
     finally:
         await viewer.disconnect()
-        for node in nodes:
-            serve.stop(node)
+        logs = [serve.stop(node) for node in nodes]
+    # a node warns at start exactly when this Redis would lose orders on a restart
+    client = aioredis.from_url(SHARED_REDIS, decode_responses=True)
+    try:
+        aof = (await client.config_get("appendonly"))["appendonly"] == "yes"
+        rdb = bool((await client.config_get("save"))["save"].strip())
+    finally:
+        await client.aclose()
+    assert all(("persistence is off" in log) == (not aof and not rdb) for log in logs)
 
 
 def start_private_redis(port: int, folder: Path) -> subprocess.Popen[bytes]:
