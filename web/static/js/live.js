@@ -70,6 +70,7 @@ export class LiveShow extends EventTarget {
     st.products = new Map(st.lineup.map((p) => [p.code, p]));
     st.stock = snap.stock || {};
     st.pinned = snap.pinned ?? null;
+    st.pinnedVariant = snap.pinned_variant ?? null;
     st.flash = snap.flash ?? null;
     st.ticker = (snap.ticker || []).slice(-this.tickerSize);
     st.comments = (snap.comments || []).slice(-this.feedSize);
@@ -98,6 +99,7 @@ export class LiveShow extends EventTarget {
         break;
       case "pinned":
         st.pinned = push.pinned ?? null;
+        st.pinnedVariant = push.pinned_variant ?? null;
         this._emit("pinned", st.pinned);
         break;
       case "flash":

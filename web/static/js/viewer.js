@@ -16,6 +16,7 @@ const live = new LiveShow(boot.show, { tickerSize: TICKER_MAX, feedSize: FEED_MA
 const $ = (id) => document.getElementById(id);
 
 function productCard(p, stock, big) {
+  const pinned = big;
   const card = el("article", big ? "product product-big" : "product");
   card.dataset.code = p.code;
   const img = el("img", "product-img");
@@ -45,6 +46,11 @@ function productCard(p, stock, big) {
     paintStock(stockNode, stock[key]);
     li.append(el("span", "v-label", v.label || ""), " ", el("span", "price", formatVnd(v.price)),
       " ", stockNode);
+    // The size the host pinned is what "+1" buys: say so next to it.
+    if (pinned && v.label && v.label === live.state.pinnedVariant) {
+      li.classList.add("is-pinned-size");
+      li.append(" ", el("span", "pinned-size", S.pinned_size || "+1"));
+    }
     list.append(li);
   }
   const links = el("p", "product-links");
