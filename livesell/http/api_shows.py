@@ -22,6 +22,19 @@ async def healthz(request: web.Request) -> web.Response:
     return ok(body, status=200 if store_ok else 503)
 
 
+@routes.get("/api/metrics")
+@requires("owner")
+async def metrics(request: web.Request) -> web.Response:
+    """Fan-out totals, tick lateness and the store writer's batching; ``?reset=1`` starts a
+    new measuring window for the tick figures."""
+    hub = request.app[keys.HUB]
+    body = hub.metrics(reset=request.query.get("reset") == "1")
+    engine = getattr(request.app[keys.STORE], "engine", None)
+    if engine is not None:
+        body["store"] = {"batches": engine.batches, "operations": engine.operations}
+    return ok(body)
+
+
 @routes.get("/api/products")
 @requires("host")
 async def list_products(request: web.Request) -> web.Response:

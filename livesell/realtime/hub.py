@@ -95,6 +95,9 @@ class RealtimeHub:
         self.staff_rooms: dict[str, int] = {}
         self._seq = int(time.time() * 1000)
         self._tasks: set[asyncio.Task[Any]] = set()
+        # recent ticks, for /api/metrics: how late each started and how long it took
+        self.lateness_ms: deque[float] = deque(maxlen=4096)
+        self.tick_ms: deque[float] = deque(maxlen=4096)
         self._register()
 
     # -- versions --------------------------------------------------------------------------
@@ -239,18 +242,33 @@ class RealtimeHub:
         loop = asyncio.get_running_loop()
         next_at = loop.time()
         while True:
+            started = loop.time()
+            self.lateness_ms.append((started - next_at) * 1000)
             try:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("realtime tick failed")
+            self.tick_ms.append((loop.time() - started) * 1000)
             next_at += period
             delay = next_at - loop.time()
             if delay < 0:  # fell behind: don't burst to catch up
                 next_at = loop.time()
                 delay = 0
             await asyncio.sleep(delay)
+
+    def metrics(self, reset: bool = False) -> dict[str, Any]:
+        """Fan-out and tick figures for operators (and the benchmarks)."""
+        body = {
+            "viewers": self.fanout.stats(), "consoles": self.staff_fanout.stats(),
+            "ticks": len(self.tick_ms), "tick_ms": summary(self.tick_ms),
+            "lateness_ms": summary(self.lateness_ms),
+        }
+        if reset:
+            self.tick_ms.clear()
+            self.lateness_ms.clear()
+        return body
 
     async def stats(self, show_id: str) -> dict[str, Any]:
         """Live numbers for the consoles: orders a minute, revenue, viewers, per product."""
@@ -363,6 +381,18 @@ class RealtimeHub:
         show_id = session.get("show")
         if show_id in self.staff_rooms:
             self.staff_rooms[show_id] -= 1
+
+
+def summary(values: deque[float]) -> dict[str, float] | None:
+    """p50, p99 and max of recent values (None when there are none)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+    return {"p50": at(0.5), "p99": at(0.99), "max": round(ordered[-1], 3)}
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:

@@ -185,3 +185,21 @@ async def test_public_payloads_never_carry_a_phone_or_full_name(
     assert "Nguyễn Văn Phúc Hậu" not in public and "Nguyễn V. P. H." in public
     snap = await (await client.get(f"/api/shows/{show}")).text()
     assert not contains_phone(snap) and "Lê Thị Thu" not in snap
+
+
+async def test_metrics_count_pushes_and_ticks(client: TestClient,
+                                              listeners: list[Listener]) -> None:
+    show = await seed_show(client)
+    v = await viewer(client, show, listeners)
+    await v.next("snapshot")
+    assert (await client.get("/api/metrics")).status == 401
+    staff = {"Authorization": f"Bearer {ROLE_TOKENS['staff']}"}
+    assert (await client.get("/api/metrics", headers=staff)).status == 403
+    owner = {"Authorization": "Bearer test-owner-token"}
+    await post_comments(client, show, [comment("m1", "A2")])
+    await v.until("stock", lambda d: d["stock"]["A2"] == 79)
+    body = await (await client.get("/api/metrics?reset=1", headers=owner)).json()
+    assert body["viewers"]["viewers"] == 1 and body["viewers"]["broadcasts"] >= 1
+    assert body["viewers"]["delivered"] + body["viewers"]["via_slow_path"] >= 1
+    assert body["ticks"] > 0 and body["lateness_ms"]["p99"] >= 0
+    assert body["store"]["operations"] >= body["store"]["batches"] >= 1
