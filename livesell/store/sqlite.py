@@ -204,7 +204,7 @@ class SqliteStore:
         # one cannot undo its neighbours.
         cache = self.cache
 
-        def all_of_them(conn: sqlite3.Connection) -> list[Captured | Exception]:
+        def one_by_one(conn: sqlite3.Connection) -> list[Captured | Exception]:
             out: list[Captured | Exception] = []
             for req in requests:
                 conn.execute("SAVEPOINT comment")
@@ -216,6 +216,21 @@ class SqliteStore:
                     out.append(exc)
                 conn.execute("RELEASE comment")
             return out
+
+        def all_of_them(conn: sqlite3.Connection) -> list[Captured | Exception]:
+            # The common case needs no savepoint per comment; if one comment fails, the whole
+            # batch is undone (the engine's savepoint) and redone one savepoint at a time.
+            conn.execute("SAVEPOINT batch")
+            try:
+                done: list[Captured | Exception] = [
+                    ops.capture_one(conn, req, now, cache) for req in requests]
+            except Exception:
+                cache.clear()
+                conn.execute("ROLLBACK TO batch")
+                conn.execute("RELEASE batch")
+                return one_by_one(conn)
+            conn.execute("RELEASE batch")
+            return done
 
         done = await self.engine.write(all_of_them)
         for item in done:

@@ -76,7 +76,7 @@ class Unit:
     now: float
     cache: WriterCache = field(default_factory=WriterCache)
     stock: set[tuple[str, str]] = field(default_factory=set)
-    orders: set[str] = field(default_factory=set)
+    orders: dict[str, str] = field(default_factory=dict)  # order code -> show id
     events: list[Event] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -89,13 +89,8 @@ class Unit:
         if self.stock:
             self.cache.stock_moved = True
             events.append(StockChanged(tuple(sorted(self.stock))))
-        if self.orders:
-            # Listeners load the order itself when they need it (coalesced), not the writer.
-            codes = sorted(self.orders)
-            marks = ",".join("?" * len(codes))
-            shows = dict(conn.execute(
-                f"SELECT code, show_id FROM orders WHERE code IN ({marks})", codes).fetchall())
-            events.extend(OrderChanged(code, shows[code]) for code in codes if code in shows)
+        # Listeners load the order itself when they need it (coalesced), not the writer.
+        events.extend(OrderChanged(code, self.orders[code]) for code in sorted(self.orders))
         return tuple(events)
 
 
@@ -198,14 +193,13 @@ def next_value(conn: sqlite3.Connection, name: str) -> int:
 def _bump(conn: sqlite3.Connection, unit: Unit, code: str,
           status: OrderStatus | None = None) -> None:
     if status is None:
-        conn.execute("UPDATE orders SET version = version + 1, updated_at = ? WHERE code = ?",
-                     (unit.now, code))
+        row = conn.execute("UPDATE orders SET version = version + 1, updated_at = ? "
+                           "WHERE code = ? RETURNING show_id", (unit.now, code)).fetchone()
     else:
-        conn.execute(
-            "UPDATE orders SET version = version + 1, updated_at = ?, status = ? WHERE code = ?",
-            (unit.now, status.value, code),
-        )
-    unit.orders.add(code)
+        row = conn.execute(
+            "UPDATE orders SET version = version + 1, updated_at = ?, status = ? WHERE code = ? "
+            "RETURNING show_id", (unit.now, status.value, code)).fetchone()
+    unit.orders[code] = row[0]
 
 
 def promote_waitlist(conn: sqlite3.Connection, unit: Unit, code: str, variant: str) -> None:

@@ -385,3 +385,16 @@ async def test_pinned_size_is_what_plus_one_means(store: Store) -> None:
     # another product of the lineup is still asked about
     [other] = await store.capture([order_req("c3", [("B1", None, 1)], buyer="c")], NOW)
     assert other.result.status == CommentStatus.REVIEW
+
+
+async def test_a_refused_comment_does_not_undo_its_neighbours(store: Store) -> None:
+    await setup_show(store)
+    reqs = [order_req("g1", [("A2", None, 1)], buyer="a"),
+            order_req("b1", [("A2", None, 1)], buyer="b", show="nope"),
+            order_req("g2", [("A2", None, 1)], buyer="c")]
+    with pytest.raises(NotFound):
+        await store.capture(reqs, NOW)
+    assert (await levels(store))["A2:"] == (80, 78, 2, 0)
+    again = await store.capture([reqs[0], reqs[2]], NOW)
+    assert [c.result.status for c in again] == [CommentStatus.DUPLICATE] * 2
+    await assert_conserved(store)
