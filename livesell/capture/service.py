@@ -52,7 +52,9 @@ class IncomingComment:
 
 def clean_text(text: str) -> str:
     """Keep the comment as text: NFC, no control characters (newlines and tabs stay)."""
-    return unicodedata.normalize("NFC", text).translate(_CONTROL)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.translate(_CONTROL)
 
 
 def read_comment(raw: Any, default_source: str) -> IncomingComment | str:

@@ -314,4 +314,7 @@ class ReviewItem:
     order: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"id": self.id, "show_id": self.show_id, "comment_id": self.comment_id,
+                "buyer": self.buyer, "author_name": self.author_name, "text": self.text,
+                "reason": self.reason, "status": self.status, "created_at": self.created_at,
+                "order": self.order}

@@ -32,7 +32,7 @@ from ..domain.events import (
     ShowChanged,
     StockChanged,
 )
-from ..domain.models import Order
+from ..domain.models import Order, ReviewItem
 from ..http.auth import RANK, principal_for_session, principal_for_token
 from . import names
 from .fanout import ViewerFanout
@@ -60,6 +60,7 @@ class ShowState:
         default_factory=lambda: deque(maxlen=FEED_PER_PUSH))
     orders_at: deque[float] = field(default_factory=deque)
     orders: dict[str, Order | None] = field(default_factory=dict)
+    reviews: list[ReviewItem] = field(default_factory=list)
 
 
 class RealtimeHub:
@@ -130,9 +131,8 @@ class RealtimeHub:
             if self.staff_rooms.get(event.show_id, 0) > 0:
                 self.state(event.show_id).orders[event.code] = event.order
         elif isinstance(event, ReviewAdded):
-            self._spawn(self.sio.emit(names.REVIEW, event.item.to_json(),
-                                      room=names.show_room(event.item.show_id),
-                                      namespace=names.STAFF))
+            if self.staff_rooms.get(event.item.show_id, 0) > 0:
+                self.state(event.item.show_id).reviews.append(event.item)
         elif isinstance(event, ShowChanged):
             self._spawn(self.push_show(event.show.id))
 
@@ -212,20 +212,26 @@ class RealtimeHub:
     async def flush_staff(self) -> None:
         """Send consoles every order that changed since the last flush, latest version only."""
         for show_id, state in list(self.shows.items()):
+            if state.reviews:
+                reviews, state.reviews = state.reviews, []
+                for item in reviews:
+                    await self.push_staff(show_id, names.REVIEW, item.to_json())
             if not state.orders:
                 continue
             changed, state.orders = state.orders, {}
             given = [order for order in changed.values() if order is not None]
             missing = [code for code, order in changed.items() if order is None]
             orders = given + (await self.store.get_orders(missing) if missing else [])
-            if self.relayed:
-                room = names.show_room(show_id)
-                for order in orders:
-                    await self.sio.emit(names.ORDER, order.to_json(audit=False), room=room,
-                                        namespace=names.STAFF)
-                continue
             for order in orders:
-                await self.staff_fanout.broadcast(show_id, names.ORDER, order.to_json(audit=False))
+                await self.push_staff(show_id, names.ORDER, order.to_json(audit=False))
+
+    async def push_staff(self, show_id: str, event: str, data: Any) -> None:
+        """To every console of a show: through Redis to every node, or straight to ours."""
+        if self.relayed:
+            await self.sio.emit(event, data, room=names.show_room(show_id),
+                                namespace=names.STAFF)
+        else:
+            await self.staff_fanout.broadcast(show_id, event, data)
 
     async def run_staff_flush(self) -> None:
         while True:
