@@ -36,8 +36,12 @@ lint: install-test
 	$(BIN)/ruff check livesell tests bench
 	$(BIN)/mypy
 
+# Every scenario, full size (tens of minutes); each appends its section to BENCHMARKS.md.
 bench: install-test
-	$(BIN)/python -m bench all
+	$(BIN)/python bench/parser.py --write
+	$(BIN)/python -m bench.stores --write
+	$(BIN)/python -m bench.intake --write
+	for s in b1 b2 b3 b4 b7 b8; do $(BIN)/python -m bench $$s --write || exit 1; done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,24 @@
+"""The intake benchmark in its ``--quick`` form: real server, real comments, books balanced.
+No speed is asserted; the figures live in BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.bench
+
+
+def test_intake_bench_quick_runs_and_never_oversells() -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench.intake", "--quick"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=55, check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("| sqlite"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert float(cells[4].replace(",", "")) > 0  # comments answered per second
+    assert cells[-2] == "0" and cells[-1] == "ok"  # no oversell, books balance
