@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -163,8 +164,38 @@ async def books(url: str, show: str) -> tuple[int, int, bool]:
     return held, sold, balanced
 
 
+async def start_viewers(url: str, show: str, viewers: int,
+                        duration: float) -> asyncio.subprocess.Process:
+    """The lean viewer load generator, joined to the show before the storm starts."""
+    ws = url.replace("http://", "ws://") + "/socket.io/"
+    cmd = pinned([sys.executable, "-m", "bench.loadgen", "--url", ws, "--viewers",
+                  str(viewers), "--show", show, "--duration", str(duration + 120)], 1)
+    proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
+                                                stdout=asyncio.subprocess.PIPE)
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), 120)
+    joined = json.loads(line)
+    if joined.get("joined", 0) < viewers * 0.95:
+        raise RuntimeError(f"only {joined.get('joined')} of {viewers} viewers joined")
+    return proc
+
+
+async def stop_viewers(proc: asyncio.subprocess.Process) -> dict[str, Any]:
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"final\n")
+    await proc.stdin.drain()
+    body: dict[str, Any] = {}
+    while not body or body.get("event") not in ("final", "timeout"):
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        if not line:
+            break
+        body = json.loads(line)
+    await proc.wait()
+    return body
+
+
 async def run_case(store: str, sync: str, rate: float, duration: float, batch: int,
-                   concurrency: int, nodes: int, stock: int) -> dict[str, Any]:
+                   concurrency: int, nodes: int, stock: int, viewers: int = 0) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         ports = [free_port() for _ in range(nodes)]
         extra = {"LIVESELL_REDIS_PREFIX": f"bench{os.getpid()}"} if store != "sqlite" else {}
@@ -176,9 +207,11 @@ async def run_case(store: str, sync: str, rate: float, duration: float, batch: i
             for url, proc in zip(urls, procs, strict=True):
                 await wait_ready(url, proc)
             show, lineup = await seed(urls[0], stock)
+            watchers = await start_viewers(urls[-1], show, viewers, duration) if viewers else None
             cpu0 = sum(proc_cpu_seconds(p.pid) for p in procs)
             result = await drive(urls, show, lineup, rate, duration, batch, concurrency)
             cpu = sum(proc_cpu_seconds(p.pid) for p in procs) - cpu0
+            watched = await stop_viewers(watchers) if watchers else {}
             held, sold, balanced = await books(urls[0], show)
         finally:
             for proc in procs:
@@ -199,6 +232,10 @@ async def run_case(store: str, sync: str, rate: float, duration: float, batch: i
         "cpu_us_per_comment": cpu / max(answered, 1) * 1e6, "held": held, "sold": sold,
         "capacity": stock * 20, "oversell": max(0, held + sold - stock * 20),
         "balanced": balanced, "errors": sum(v for k, v in counts.items() if k.startswith("http")),
+        "viewers": viewers,
+        "pushes_per_viewer_s": (watched.get("received", 0) / viewers / result["window"]
+                                if viewers else None),
+        "viewer": (watched.get("latency_ms") or {}) if viewers else {},
     }
 
 
@@ -227,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--stock", type=int, default=5000, help="units per variant (20 variants)")
+    parser.add_argument("--viewers", type=int, default=0,
+                        help="viewers watching the show during the storm (lean clients)")
     parser.add_argument("--quick", action="store_true", help="2 s per case, small numbers")
     parser.add_argument("--write", action="store_true", help="append to BENCHMARKS.md")
     args = parser.parse_args(argv)
@@ -239,17 +278,20 @@ def main(argv: list[str] | None = None) -> int:
             for sync in (args.sync if store == "sqlite" else ["-"]):
                 for rate in args.rate:
                     case = asyncio.run(run_case(store, sync, rate, args.duration, args.batch,
-                                                args.concurrency, nodes, args.stock))
+                                                args.concurrency, nodes, args.stock,
+                                                args.viewers))
                     rows.append(case)
                     print(f"done: {case['store']} {case['sync']} x{nodes} rate={case['rate']}",
                           file=sys.stderr)
-    headers = ["store", "sync", "nodes", "offered/s", "comments/s", "reserv./s", "http p50 ms",
-               "http p99 ms", "staff p50 ms", "staff p99 ms", "server µs/comment", "oversell",
-               "books"]
+    headers = ["store", "sync", "nodes", "viewers", "offered/s", "comments/s", "reserv./s",
+               "http p50 ms", "http p99 ms", "staff p50 ms", "staff p99 ms", "server µs/comment",
+               "pushes/viewer/s", "viewer p99 ms", "oversell", "books"]
     body = table(headers, [
-        [r["store"], r["sync"], r["nodes"], r["rate"], f"{r['comments_s']:.0f}",
+        [r["store"], r["sync"], r["nodes"], r["viewers"], r["rate"], f"{r['comments_s']:.0f}",
          f"{r['reservations_s']:.0f}", r["http"]["p50"], r["http"]["p99"], r["staff"]["p50"],
-         r["staff"]["p99"], f"{r['cpu_us_per_comment']:.0f}", r["oversell"],
+         r["staff"]["p99"], f"{r['cpu_us_per_comment']:.0f}",
+         f"{r['pushes_per_viewer_s']:.1f}" if r["pushes_per_viewer_s"] is not None else "-",
+         r["viewer"].get("p99", "-"), r["oversell"],
          "ok" if r["balanced"] else "BROKEN"] for r in rows])
     print(body)
     if args.write:
