@@ -185,8 +185,17 @@ class ViewerFanout:
         namespaces."""
         if self._registry is None:
             return
+        closing = [asyncio.ensure_future(entry.ws.close(code=1001, message=b"server shutdown"))
+                   for entry in list(self._registry.sockets.values())]
+        if not closing:
+            return
+        # A viewer that never answers the close frame must not hold the shutdown: wait a
+        # little for the polite close, then drop the rest.
+        _, late = await asyncio.wait(closing, timeout=2.0)
+        for task in late:
+            task.cancel()
         for entry in list(self._registry.sockets.values()):
-            await entry.ws.close(code=1001, message=b"server shutdown")
+            entry.transport.abort()
 
     def count(self, show_id: str) -> int:
         """Viewers currently added to ``show_id``."""
