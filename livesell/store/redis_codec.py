@@ -13,6 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+import orjson
+from redis.exceptions import ResponseError
+
 from ..domain import rules
 from ..domain.errors import (
     DomainError,
@@ -139,10 +142,9 @@ def events_from(out: Mapping[str, Any], now: float) -> tuple[Event, ...]:
     stock = {(str(c), str(label)) for c, label in as_list(out.get("stock"))}
     if stock:
         events.append(StockChanged(tuple(sorted(stock))))
-    orders = {o["doc"]["code"]: order_from(o, audit=False)
-              for o in as_list(out.get("orders"))}
-    events.extend(OrderChanged(code, orders[code].show_id, orders[code])
-                  for code in sorted(orders))
+    # Scripts name the orders they changed; listeners load an order when they need it.
+    orders = {str(code): str(show_id) for code, show_id in as_list(out.get("orders"))}
+    events.extend(OrderChanged(code, orders[code]) for code in sorted(orders))
     return tuple(events)
 
 
@@ -172,6 +174,9 @@ def raise_for(out: Mapping[str, Any], subject: str, action: str = "") -> None:
         error = IllegalTransition(f"cannot edit an order that is {out['status']}")
     elif kind == "nothing_held":
         error = Invalid("nothing is held in this order yet", status=out["status"])
+    elif kind == "script":
+        # One request of a multi-request call raised in the script (the others went on).
+        raise ResponseError(str(out.get("msg")))
     elif kind == "sold_out":
         extra = {"available": out["available"]} if "available" in out else {}
         error = SoldOut(out["msg"], **extra)
@@ -181,10 +186,18 @@ def raise_for(out: Mapping[str, Any], subject: str, action: str = "") -> None:
 
 
 def decode(raw: Any) -> dict[str, Any]:
-    doc = json.loads(raw)
+    doc = orjson.loads(raw)
     if not isinstance(doc, dict):
         raise RuntimeError("unexpected script answer")
     return doc
+
+
+def decode_list(raw: Any) -> list[dict[str, Any]]:
+    """A script's answer that is one answer per request (capture)."""
+    docs = orjson.loads(raw)
+    if not isinstance(docs, list) or not all(isinstance(d, dict) for d in docs):
+        raise RuntimeError("unexpected script answer")
+    return docs
 
 
 def persistence_warning(info: Mapping[str, Any]) -> str | None:

@@ -4,6 +4,7 @@ prefixes and hash tags, persistence settings, a Redis that is down."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -12,12 +13,14 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 from redis.crc import key_slot
+from redis.exceptions import ResponseError
 
-from livesell.domain.errors import StoreUnavailable
+from livesell.domain.errors import NotFound, StoreUnavailable
 from livesell.domain.events import StockChanged
 from livesell.domain.models import CommentStatus, LineState
+from livesell.store import redis_codec as codec
 from livesell.store.base import CaptureItem
-from livesell.store.redis import RedisStore, persistence_warning
+from livesell.store.redis import CAPTURE_CHUNK, RedisStore, persistence_warning
 from tests.store.conftest import REDIS_URL
 from tests.store.test_contract import NOW, levels, order_req, setup_show
 
@@ -76,6 +79,66 @@ async def test_same_comment_twice_is_a_duplicate(rstore: RedisStore) -> None:
     assert {a.result.order for a in again} == {first[0].result.order}
     assert all(a.events == () for a in again)
     assert await levels(rstore) == before
+
+
+async def test_many_comments_in_one_call_act_one_after_another(rstore: RedisStore) -> None:
+    """Capture sends up to CAPTURE_CHUNK comments per script call: within one call and across
+    calls they act as separate calls would (first come first served, the per-buyer cap,
+    a repeat is a duplicate, a comment for an unknown show refused without stopping the rest)."""
+    await setup_show(rstore, max_per_buyer=3)
+    reqs = [order_req(f"c{i}", [("C1", None, 1)], buyer=f"u{i % 4}")
+            for i in range(CAPTURE_CHUNK * 2 + 7)]
+    reqs.insert(5, reqs[2])  # a repeat within the first call
+    reqs.append(reqs[0])  # and one in the last call
+    done = await rstore.capture(reqs, NOW)
+    statuses = [d.result.status for d in done]
+    assert statuses[5] == statuses[-1] == CommentStatus.DUPLICATE
+    assert done[-1].result.order == done[0].result.order and done[-1].events == ()
+    rest = statuses[:5] + statuses[6:-1]
+    # 4 buyers x 3 units wanted, 10 in stock: 10 held, 2 waiting, then every buyer is capped.
+    assert rest[:12] == [CommentStatus.ORDERED] * 10 + [CommentStatus.WAITLISTED] * 2
+    assert set(rest[12:]) == {CommentStatus.REJECTED}
+    assert (await levels(rstore))["C1:"] == (10, 0, 10, 0)
+    orders = await rstore.list_orders("s1")
+    assert sorted(sum(line.qty for line in o.lines) for o in orders) == [3, 3, 3, 3]
+    # A cancel frees 3 units: the two waiting lines are served, a later comment gets the last.
+    buyer0 = next(o for o in orders if o.buyer == "sim:u0")
+    again = await rstore.capture([order_req("x1", [], buyer="u0", kind="cancel"),
+                                  order_req("x2", [("C1", None, 1)], buyer="u8")], NOW + 1)
+    assert [a.result.status for a in again] == [CommentStatus.CANCELLED, CommentStatus.ORDERED]
+    assert (await rstore.get_order(buyer0.code)).status == "cancelled"  # type: ignore[union-attr]
+    assert not [line for o in await rstore.list_orders("s1") for line in o.lines
+                if line.state == LineState.WAITLISTED]
+    assert (await levels(rstore))["C1:"] == (10, 0, 10, 0)
+    # An unknown show is refused; the comments around it in the same call still count, once.
+    mixed = [order_req("y1", [("A2", None, 1)], buyer="u7"),
+             order_req("y2", [("C1", None, 1)], buyer="u9", show="nope"),
+             order_req("y3", [("A2", None, 1)], buyer="u6")]
+    with pytest.raises(NotFound):
+        await rstore.capture(mixed, NOW + 2)
+    retried = await rstore.capture([mixed[0], mixed[2]], NOW + 3)
+    assert [r.result.status for r in retried] == [CommentStatus.DUPLICATE] * 2
+    assert (await levels(rstore))["A2:"][2] == 2
+
+
+async def test_a_request_that_fails_in_the_script_leaves_the_others(rstore: RedisStore) -> None:
+    await setup_show(rstore)
+    docs = [rstore._capture_doc(order_req(f"c{i}", [("C1", None, 1)], buyer=f"u{i}"))
+            for i in range(3)]
+    docs[1]["items"][0]["qty"] = "x"  # cannot happen from Python: the script raises on it
+    raw = await rstore.scripts.run("capture", [rstore.anchor],
+                                   [rstore.tag, "1800000000.0", json.dumps(docs)])
+    outs = json.loads(raw)
+    assert [o.get("err") for o in outs] == [None, "script", None]
+    assert [o["r"]["status"] for o in (outs[0], outs[2])] == ["ordered", "ordered"]
+    assert (await levels(rstore))["C1:"] == (10, 8, 2, 0)
+    with pytest.raises(ResponseError):
+        codec.raise_for(outs[1], "show s1")
+    done = await rstore.capture([order_req("c3", [("C1", None, 1)], buyer="u3")], NOW)
+    assert done[0].result.status == CommentStatus.ORDERED
+    orders = await rstore.list_orders("s1")
+    assert len({o.code for o in orders}) == 3
+    assert len({line.id for o in orders for line in o.lines}) == 3
 
 
 async def test_expiry_run_twice_releases_once(rstore: RedisStore, raw: Redis) -> None:

@@ -1,99 +1,121 @@
--- One comment: dedupe, store, and act on it. ARGV[3] is the request as JSON.
+-- Comments: dedupe, store, and act on each. ARGV[3] is a JSON array of requests, handled one
+-- after the other exactly as separate calls would be (each is written before the next is
+-- read, so a comment repeated within one call is a duplicate); the answer is a JSON array
+-- with one answer per request. One call carries many comments so that the per-call costs
+-- (the script's setup, reading the show and the sequences, the client's command) are paid
+-- once; a refused request (unknown show) writes nothing and the others go on.
 -- Safe to retry: a second call with the same (source, source id) only reports the first.
 
-local req = cjson.decode(ARGV[3])
-local ckey = k('comment', req.source, req.source_id)
-local prev = redis.call('HMGET', ckey, 'status', 'order')
-if prev[1] then
-  return cjson.encode({r = {dup = true, status = prev[1], order = prev[2]}})
-end
-local show = show_of(req.show_id)
-if show == nil then return fail('not_found', 'show ' .. req.show_id .. ' not found') end
+local function capture_one(req)
+  local ckey = k('comment', req.source, req.source_id)
+  local prev = redis.call('HMGET', ckey, 'status', 'order')
+  if prev[1] then
+    return {r = {dup = true, status = prev[1], order = prev[2]}}
+  end
+  local show = show_of(req.show_id)
+  if show == nil then return refusal('not_found', 'show ' .. req.show_id .. ' not found') end
 
-local c = {buyer = req.source .. ':' .. req.author_id, author_name = req.author_name,
-           text = req.text}
-local comment_id = nextval('comment')
-local actor = 'comment:' .. req.source
-local phone = req.phone
-if isnull(phone) then phone = nil end
-local o = nil
-local status, reason = nil, req.reason
+  local c = {buyer = req.source .. ':' .. req.author_id, author_name = req.author_name,
+             text = req.text}
+  local comment_id = nextval('comment')
+  local actor = 'comment:' .. req.source
+  local phone = req.phone
+  if isnull(phone) then phone = nil end
+  local o = nil
+  local status, reason = nil, req.reason
 
-if req.reject ~= '' then
-  status, reason = 'rejected', req.reject
-elseif show.status == 'ended' then
-  status, reason = 'rejected', 'show_ended'
-elseif req.kind == 'order' then
-  local held, waited, notes
-  o, held, waited, notes = add_items(show, c, comment_id, req.items, phone, actor, true,
-                                     req.token)
-  if #notes > 0 and not (held or waited) then
-    if has_limit_only(notes) then
-      status = 'rejected'
+  if req.reject ~= '' then
+    status, reason = 'rejected', req.reject
+  elseif show.status == 'ended' then
+    status, reason = 'rejected', 'show_ended'
+  elseif req.kind == 'order' then
+    local held, waited, notes
+    o, held, waited, notes = add_items(show, c, comment_id, req.items, phone, actor, true,
+                                       req.token)
+    if #notes > 0 and not (held or waited) then
+      if has_limit_only(notes) then
+        status = 'rejected'
+      else
+        status = 'review'
+        add_review(show.id, c, comment_id, ckey, table.concat(notes, '; '))
+      end
     else
-      status = 'review'
-      add_review(show.id, c, comment_id, ckey, table.concat(notes, '; '))
-    end
-  else
-    status = held and 'ordered' or 'waitlisted'
-    if any_not_limit(notes) then
-      add_review(show.id, c, comment_id, ckey, table.concat(notes, '; '))
-    end
-  end
-  reason = table.concat(notes, '; ')
-elseif req.kind == 'cancel' then
-  o = open_order(show.id, c.buyer)
-  local chosen = {}
-  if o then
-    local wanted, any_wanted = {}, false
-    for _, item in ipairs(req.items) do
-      wanted[up(item.code)] = true
-      any_wanted = true
-    end
-    for _, line in ipairs(o.lines) do
-      if (line.state == 'held' or line.state == 'waitlisted')
-          and (not any_wanted or wanted[up(line.code)]) then
-        chosen[#chosen + 1] = line
+      status = held and 'ordered' or 'waitlisted'
+      if any_not_limit(notes) then
+        add_review(show.id, c, comment_id, ckey, table.concat(notes, '; '))
       end
     end
-  end
-  if #chosen == 0 then
-    o = nil
-    status, reason = 'ignored', 'nothing to cancel'
-  else
-    local freed, names, seen = {}, {}, {}
-    for _, line in ipairs(chosen) do
-      local v = release(line, 'released')
-      if v then freed[v.id] = v end
-      if not seen[line.code] then
-        seen[line.code] = true
-        names[#names + 1] = line.code
+    reason = table.concat(notes, '; ')
+  elseif req.kind == 'cancel' then
+    o = open_order(show.id, c.buyer)
+    local chosen = {}
+    if o then
+      local wanted, any_wanted = {}, false
+      for _, item in ipairs(req.items) do
+        wanted[up(item.code)] = true
+        any_wanted = true
+      end
+      for _, line in ipairs(o.lines) do
+        if (line.state == 'held' or line.state == 'waitlisted')
+            and (not any_wanted or wanted[up(line.code)]) then
+          chosen[#chosen + 1] = line
+        end
       end
     end
-    table.sort(names)
-    audit(o.code, actor, 'cancel', table.concat(names, ', '), comment_id)
-    bump(o, all_closed(o) and 'cancelled' or nil)
-    promote_all(freed)
-    status, reason = 'cancelled', ''
+    if #chosen == 0 then
+      o = nil
+      status, reason = 'ignored', 'nothing to cancel'
+    else
+      local freed, names, seen = {}, {}, {}
+      for _, line in ipairs(chosen) do
+        local v = release(line, 'released')
+        if v then freed[v.id] = v end
+        if not seen[line.code] then
+          seen[line.code] = true
+          names[#names + 1] = line.code
+        end
+      end
+      table.sort(names)
+      audit(o.code, actor, 'cancel', table.concat(names, ', '), comment_id)
+      bump(o, all_closed(o) and 'cancelled' or nil)
+      promote_all(freed)
+      status, reason = 'cancelled', ''
+    end
+  elseif req.kind == 'question' then
+    status = 'question'
+  elseif req.kind == 'review' then
+    status = 'review'
+    add_review(show.id, c, comment_id, ckey, req.reason ~= '' and req.reason or 'unclear order')
+  else
+    status = 'ignored'
   end
-elseif req.kind == 'question' then
-  status = 'question'
-elseif req.kind == 'review' then
-  status = 'review'
-  add_review(show.id, c, comment_id, ckey, req.reason ~= '' and req.reason or 'unclear order')
-else
-  status = 'ignored'
+
+  local order_code = o and o.code or ''
+  defer('HSET', ckey, 'id', comment_id, 'show_id', req.show_id, 'source', req.source,
+        'source_id', req.source_id, 'author_id', req.author_id, 'author_name', req.author_name,
+        'text', req.text, 'received_at', req.received_at, 'status', status,
+        'order', order_code, 'reason', reason)
+  defer('HINCRBY', k('show', req.show_id, 'comments'), status, 1)
+  if status ~= 'rejected' then
+    U.events[#U.events + 1] = {'comment', req.show_id, req.author_name, req.text, status}
+  end
+  flush()
+  return answer_of({status = status, order = order_code, reason = reason,
+                    token = o and o.token or ''})
 end
 
-local order_code = o and o.code or ''
-defer('HSET', ckey, 'id', comment_id, 'show_id', req.show_id, 'source', req.source,
-      'source_id', req.source_id, 'author_id', req.author_id, 'author_name', req.author_name,
-      'text', req.text, 'received_at', req.received_at, 'status', status,
-      'order', order_code, 'reason', reason)
-defer('HINCRBY', k('show', req.show_id, 'comments'), status, 1)
-if status ~= 'rejected' then
-  U.events[#U.events + 1] = {'comment', req.show_id, req.author_name, req.text, status}
+-- A request that raises (a bug, or a command Redis refused) is answered as an error; what it
+-- had buffered is dropped with every cache, so the requests after it go on from what is stored,
+-- as they would have as separate calls.
+local answers = {}
+for i, req in ipairs(cjson.decode(ARGV[3])) do
+  local ok, out = pcall(capture_one, req)
+  if not ok then
+    local e = type(out) == 'table' and (out.err or cjson.encode(out)) or tostring(out)
+    out = {err = 'script', msg = e}
+    for name in pairs(U) do U[name] = {} end
+    SEQ = nil
+  end
+  answers[i] = out
 end
-flush()
-return answer({status = status, order = order_code, reason = reason,
-               token = o and o.token or ''})
+return cjson.encode(answers)

@@ -12,22 +12,30 @@ local NOW_S = ARGV[2]
 local NOW = tonumber(NOW_S)
 local NULL = cjson.null
 
-local function k(...) return P .. ':' .. table.concat({...}, ':') end
+-- Key names: concatenated directly (a vararg table per key costs more than the key itself).
+local function k(a, b, c, ...)
+  if b == nil then return P .. ':' .. a end
+  if c == nil then return P .. ':' .. a .. ':' .. b end
+  if ... == nil then return P .. ':' .. a .. ':' .. b .. ':' .. c end
+  return P .. ':' .. table.concat({a, b, c, ...}, ':')
+end
 local function ts(x) return string.format('%.17g', x) end
 local function up(s) return string.upper(s) end
 local function fold(s) return string.lower(s) end
 local function isnull(x) return x == nil or x == NULL end
 
 local U = {vars = {}, vdirty = {}, orders = {}, odirty = {}, seqs = {}, ops = {}, stock = {},
-           touched = {}, events = {}, shows = {}, buyers = {}}
+           touched = {}, events = {}, shows = {}, buyers = {}, audits = {}}
 
 local function defer(...) U.ops[#U.ops + 1] = {...} end
 
-local function fail(kind, msg, extra)
+local function refusal(kind, msg, extra)
   local out = {err = kind, msg = msg}
   if extra then for key, value in pairs(extra) do out[key] = value end end
-  return cjson.encode(out)
+  return out
 end
+
+local function fail(kind, msg, extra) return cjson.encode(refusal(kind, msg, extra)) end
 
 -- Sequences are read once per call and written once in flush(): a capture draws three or four.
 local SEQ = nil
@@ -142,10 +150,16 @@ local function find_line(o, id)
   return nil
 end
 
+-- Entries are kept per order, in order, and pushed with one RPUSH per order in flush().
 local function audit(code, actor, action, detail, comment_id)
-  defer('RPUSH', k('audit', up(code)), cjson.encode({
-    at = NOW_S, actor = actor, action = action, detail = detail or '',
-    comment_id = comment_id or NULL}))
+  local id = up(code)
+  local entries = U.audits[id]
+  if entries == nil then
+    entries = {}
+    U.audits[id] = entries
+  end
+  entries[#entries + 1] = cjson.encode({at = NOW_S, actor = actor, action = action,
+                                        detail = detail or '', comment_id = comment_id or NULL})
 end
 
 local function bump(o, status)
@@ -157,7 +171,7 @@ local function bump(o, status)
     o.status = status
   end
   U.odirty[up(o.code)] = o
-  U.touched[o.code] = true
+  U.touched[o.code] = o.show_id
 end
 
 -- Moves a line to a new state and keeps the hold and waitlist indexes in step with it.
@@ -273,13 +287,24 @@ local function flush()
   end
   if #seqs > 0 then redis.call('HSET', k('seq'), unpack(seqs)) end
   for _, v in pairs(U.vdirty) do
-    redis.call('HSET', k('variant', up(v.code), fold(v.label)), 'code', v.code, 'label', v.label,
-               'position', v.position, 'price', v.price, 'total', v.total,
-               'available', v.available, 'held', v.held, 'sold', v.sold)
+    -- Stock moves change only the books; the catalog (``v.full``) rewrites the whole variant.
+    local vkey = k('variant', up(v.code), fold(v.label))
+    if v.full then
+      redis.call('HSET', vkey, 'code', v.code, 'label', v.label, 'position', v.position,
+                 'price', v.price, 'total', v.total, 'available', v.available, 'held', v.held,
+                 'sold', v.sold)
+    else
+      redis.call('HSET', vkey, 'total', v.total, 'available', v.available, 'held', v.held,
+                 'sold', v.sold)
+    end
   end
   for id, o in pairs(U.odirty) do redis.call('SET', k('order', id), cjson.encode(o)) end
   for _, op in ipairs(U.ops) do redis.call(unpack(op)) end
+  for code, entries in pairs(U.audits) do redis.call('RPUSH', k('audit', code), unpack(entries)) end
   if any_stock then redis.call('HINCRBY', k('meta'), 'stock_version', 1) end
+  -- Written: a script handling several requests (capture) starts the next one afresh; the
+  -- read caches (variants, orders, shows, sequences) stay valid, they hold what was written.
+  U.vdirty, U.odirty, U.seqs, U.ops, U.audits = {}, {}, {}, {}, {}
 end
 
 -- An order as answered; its audit trail only where the caller returns the order itself
@@ -294,11 +319,16 @@ local function order_out(code, with_audit)
   return {doc = order(code), audit = trail}
 end
 
-local function answer(result, fresh)
+-- The answer of one request (after flush()), as a table; its events are then forgotten.
+local function answer_of(result, fresh)
   local stock, orders = {}, {}
   for _, key in pairs(U.stock) do stock[#stock + 1] = key end
-  for code in pairs(U.touched) do orders[#orders + 1] = order_out(code, false) end
+  -- Changed orders by code and show only: listeners load an order when they need it.
+  for code, show_id in pairs(U.touched) do orders[#orders + 1] = {code, show_id} end
   local out = {r = result, ev = U.events, stock = stock, orders = orders}
   if fresh then out.fresh = order_out(fresh, true) end
-  return cjson.encode(out)
+  U.stock, U.touched, U.events = {}, {}, {}
+  return out
 end
+
+local function answer(result, fresh) return cjson.encode(answer_of(result, fresh)) end

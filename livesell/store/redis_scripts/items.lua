@@ -4,9 +4,12 @@ local ACTIVE = {held = true, waitlisted = true, confirmed = true}
 
 -- (variant) for an item, or a reason it needs a person to decide.
 local function resolve_variant(show, item)
-  local listed = false
+  local listed, wanted = false, up(item.code)
   for _, code in ipairs(show.lineup) do
-    if up(code) == up(item.code) then listed = true end
+    if up(code) == wanted then
+      listed = true
+      break
+    end
   end
   if not isnull(item.variant) then
     -- The common case, one lookup: the comment named its variant.

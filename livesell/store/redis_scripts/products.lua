@@ -30,6 +30,7 @@ for index, p in ipairs(products) do
       v.price, v.position, v.total, v.available = pv.price, position - 1, pv.stock,
                                                   pv.stock - committed
     end
+    v.full = true  -- price, position (and a new variant's code and label) are written too
     defer('ZADD', k('variants', up(p.code)), position - 1, fold(pv.label))
     mark_stock(v, p.code, pv.label)
     touched[p.code .. '\0' .. pv.label] = {var = v, code = p.code, label = pv.label}
