@@ -138,6 +138,7 @@ class SqliteStore:
             unit = ops.Unit(now=now, cache=self.cache)
             conn.execute("UPDATE variants SET total = total + ?, available = available + ? "
                          "WHERE code = ? AND label = ?", (delta, delta, code, variant))
+            self.cache.available.clear()
             unit.stock.add((row["code"], row["label"]))
             if delta > 0:
                 ops.promote_waitlist(conn, unit, row["code"], row["label"])
