@@ -170,6 +170,7 @@ class SqliteEngine:
         on_rollback: Callable[[], None] | None = None,
         before_commit: Callable[[sqlite3.Connection], None] | None = None,
     ) -> None:
+        self._data_version: int | None = None
         self.on_rollback = on_rollback or (lambda: None)
         self.before_commit = before_commit or (lambda conn: None)
         self.path = path
@@ -262,6 +263,12 @@ class SqliteEngine:
         outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
+            # Another process (``livesell import`` while serving, say) committed since our
+            # last transaction: what the writer keeps in memory may be stale, drop it.
+            seen = conn.execute("PRAGMA data_version").fetchone()[0]
+            if self._data_version is not None and seen != self._data_version:
+                self.on_rollback()
+            self._data_version = seen
             for fn, future in batch:
                 conn.execute("SAVEPOINT op")
                 try:

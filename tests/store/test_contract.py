@@ -398,3 +398,28 @@ async def test_a_refused_comment_does_not_undo_its_neighbours(store: Store) -> N
     again = await store.capture([reqs[0], reqs[2]], NOW)
     assert [c.result.status for c in again] == [CommentStatus.DUPLICATE] * 2
     await assert_conserved(store)
+
+
+async def test_a_second_process_writing_the_same_sqlite_file_is_noticed(tmp_path: Path) -> None:
+    """``livesell import`` while the server runs: the server's writer must not trust what it
+    remembered about the stock."""
+    from livesell.store.sqlite import SqliteStore
+
+    path = tmp_path / "shared.db"
+    server, other = SqliteStore(path, "NORMAL"), SqliteStore(path, "NORMAL")
+    await server.start()
+    await other.start()
+    try:
+        await setup_show(server)
+        [first] = await server.capture([order_req("c1", [("C1", None, 9)], buyer="a")], NOW)
+        assert first.result.status == CommentStatus.ORDERED
+        await other.adjust_stock("C1", "", 5, "cli", NOW)  # 1 + 5 free now
+        [second] = await server.capture([order_req("c2", [("C1", None, 6)], buyer="b")], NOW)
+        assert second.result.status == CommentStatus.ORDERED
+        order = await server.get_order(second.result.order or "")
+        assert order is not None and [(ln.qty, ln.state) for ln in order.lines] == [
+            (6, LineState.HELD)]
+        await assert_conserved(server)
+    finally:
+        await other.close()
+        await server.close()
