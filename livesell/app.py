@@ -27,6 +27,7 @@ from .config import Settings
 from .connectors.runner import connectors_ctx
 from .http import api_orders, api_shows, consoles, pages
 from .http.common import errors_middleware
+from .realtime.hub import stop_tasks
 from .store.base import Store
 
 log = logging.getLogger(__name__)
@@ -76,11 +77,7 @@ async def _sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
     interval = app[keys.SETTINGS].sweep_seconds
     task = asyncio.create_task(app[keys.SERVICE].run_sweeper(interval), name="hold-sweeper")
     yield
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
+    await stop_tasks([task])
 
 
 def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,

@@ -96,6 +96,9 @@ class RealtimeHub:
         self.staff_rooms: dict[str, int] = {}
         self._seq = int(time.time() * 1000)
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Loops also stop on this flag: a library deep in an emit may swallow a cancellation,
+        # and a shutdown must never hang on it.
+        self.running = True
         # recent ticks, for /api/metrics: how late each started and how long it took
         self.lateness_ms: deque[float] = deque(maxlen=4096)
         self.tick_ms: deque[float] = deque(maxlen=4096)
@@ -128,13 +131,18 @@ class RealtimeHub:
                 commented.comments.append(event)
         elif isinstance(event, OrderChanged):
             # Latest version wins; consoles get it at the next staff flush (25 ms).
-            if self.staff_rooms.get(event.show_id, 0) > 0:
+            if self.watched(event.show_id):
                 self.state(event.show_id).orders[event.code] = event.order
         elif isinstance(event, ReviewAdded):
-            if self.staff_rooms.get(event.item.show_id, 0) > 0:
+            if self.watched(event.item.show_id):
                 self.state(event.item.show_id).reviews.append(event.item)
         elif isinstance(event, ShowChanged):
             self._spawn(self.push_show(event.show.id))
+
+    def watched(self, show_id: str) -> bool:
+        """Whether a console may be watching this show: one on this node, or, with several
+        nodes, possibly one on another (their consoles get our orders through Redis)."""
+        return self.relayed or self.staff_rooms.get(show_id, 0) > 0
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -144,10 +152,8 @@ class RealtimeHub:
 
     async def drain(self) -> None:
         """Cancel pushes still in flight (shutdown): the store is about to close."""
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._tasks:
+            await stop_tasks(list(self._tasks))
 
     # -- pushes ----------------------------------------------------------------------------
 
@@ -234,7 +240,7 @@ class RealtimeHub:
             await self.staff_fanout.broadcast(show_id, event, data)
 
     async def run_staff_flush(self) -> None:
-        while True:
+        while self.running:
             await asyncio.sleep(STAFF_FLUSH_SECONDS)
             try:
                 await self.flush_staff()
@@ -247,7 +253,7 @@ class RealtimeHub:
         period = 1.0 / self.settings.stock_push_hz
         loop = asyncio.get_running_loop()
         next_at = loop.time()
-        while True:
+        while self.running:
             started = loop.time()
             self.lateness_ms.append((started - next_at) * 1000)
             try:
@@ -291,7 +297,7 @@ class RealtimeHub:
         }
 
     async def run_stats(self) -> None:
-        while True:
+        while self.running:
             await asyncio.sleep(1.0)
             for show_id in [s for s, n in self.staff_rooms.items() if n > 0]:
                 try:
@@ -389,6 +395,15 @@ class RealtimeHub:
             self.staff_rooms[show_id] -= 1
 
 
+async def stop_tasks(tasks: list[asyncio.Task[Any]], grace: float = 5.0) -> None:
+    """Cancel background loops and wait for them, but never longer than ``grace``."""
+    for task in tasks:
+        task.cancel()
+    _, stuck = await asyncio.wait(tasks, timeout=grace)
+    for task in stuck:
+        log.warning("%s did not stop within %.0f s; leaving it", task.get_name(), grace)
+
+
 def summary(values: deque[float]) -> dict[str, float] | None:
     """p50, p99 and max of recent values (None when there are none)."""
     if not values:
@@ -419,9 +434,8 @@ def setup_realtime(app: web.Application, manager: Any = None) -> RealtimeHub:
                  asyncio.create_task(hub.run_stats(), name="realtime-stats")]
         yield
         unsubscribe()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        hub.running = False
+        await stop_tasks(tasks)
         await hub.drain()
         await hub.sio.shutdown()
 

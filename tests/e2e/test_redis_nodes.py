@@ -66,7 +66,13 @@ async def test_two_nodes_share_stock_and_fan_out(tmp_path: Path, prefix: str) ->
              for i, port in enumerate(ports)]
     a, b = (f"http://127.0.0.1:{port}" for port in ports)
     viewer = socketio.AsyncClient(reconnection=False)
+    console = socketio.AsyncClient(reconnection=False)
+    orders_seen: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     stock_seen: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    @console.on("order", namespace="/staff")  # type: ignore[misc]
+    async def on_order(data: dict[str, Any]) -> None:
+        await orders_seen.put(data)
 
     @viewer.on("stock", namespace="/live")  # type: ignore[misc]
     async def on_stock(data: dict[str, Any]) -> None:
@@ -77,6 +83,9 @@ async def test_two_nodes_share_stock_and_fan_out(tmp_path: Path, prefix: str) ->
             show = await seed(session, a)
             await viewer.connect(b, namespaces=["/live"], auth={"show": show},
                                  transports=["websocket"], wait_timeout=5)
+            # a console on node B: orders taken on node A reach it through Redis
+            await console.connect(b, namespaces=["/staff"], transports=["websocket"],
+                                  auth={"show": show, "token": "e2e-owner"}, wait_timeout=5)
             sem = asyncio.Semaphore(64)
 
             async def order(i: int) -> str:
@@ -112,6 +121,14 @@ async def test_two_nodes_share_stock_and_fan_out(tmp_path: Path, prefix: str) ->
             pushed = await asyncio.wait_for(final_stock(), 5)
             assert pushed["stock"]["A1:1kg"] == 0
 
+            async def honey_order() -> dict[str, Any]:
+                while True:
+                    order = await orders_seen.get()
+                    if any(line["code"] == "B1" for line in order["lines"]):
+                        return order
+
+            assert (await asyncio.wait_for(honey_order(), 5))["lines"][-1]["qty"] == 3
+
             # node A dies; node B keeps serving
             nodes[0].kill()
             nodes[0].wait(10)
@@ -122,7 +139,10 @@ async def test_two_nodes_share_stock_and_fan_out(tmp_path: Path, prefix: str) ->
                 assert (await resp.json())["results"][0]["status"] == "question"
     finally:
         await viewer.disconnect()
+        await console.disconnect()
         logs = [serve.stop(node) for node in nodes]
+    # node B shuts down cleanly (SIGTERM, exit 0) even after relaying console pushes
+    assert nodes[1].returncode == 0, logs[1][-2000:]
     # a node warns at start exactly when this Redis would lose orders on a restart
     client = aioredis.from_url(SHARED_REDIS, decode_responses=True)
     try:
