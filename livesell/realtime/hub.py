@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import socketio  # type: ignore[import-untyped,unused-ignore]
 from aiohttp import web
 
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 # A viewer cannot read more than this many comments or ticker lines per push anyway; under a
 # storm only the newest are masked and sent.
 FEED_PER_PUSH = 30
+# How long joiners may share one snapshot of a show; any tick with news drops it sooner.
+SNAPSHOT_SECONDS = 1.0
 # Console pushes: often enough to feel instant, rarely enough that a buyer's burst of comments
 # becomes one push of the latest order.
 STAFF_FLUSH_SECONDS = 0.025
@@ -99,6 +102,9 @@ class RealtimeHub:
         # Loops also stop on this flag: a library deep in an emit may swallow a cancellation,
         # and a shutdown must never hang on it.
         self.running = True
+        self.viewers: dict[str, tuple[str, str]] = {}  # socket sid -> (show id, address)
+        self._snapshots: dict[str, tuple[float, str]] = {}  # show -> (built at, packet)
+        self._building: dict[str, asyncio.Future[str]] = {}
         # recent ticks, for /api/metrics: how late each started and how long it took
         self.lateness_ms: deque[float] = deque(maxlen=4096)
         self.tick_ms: deque[float] = deque(maxlen=4096)
@@ -137,6 +143,7 @@ class RealtimeHub:
             if self.watched(event.item.show_id):
                 self.state(event.item.show_id).reviews.append(event.item)
         elif isinstance(event, ShowChanged):
+            self._snapshots.pop(event.show.id, None)
             self._spawn(self.push_show(event.show.id))
 
     def watched(self, show_id: str) -> bool:
@@ -185,6 +192,9 @@ class RealtimeHub:
         """Push what changed since the last tick, for every show with viewers."""
         self.fanout.catch_up()  # viewers skipped while slow get the latest value now
         for show_id, state in list(self.shows.items()):
+            if state.stock_dirty or state.ticker or state.comments:
+                # what this tick pushes is news to a shared snapshot: joiners get a new one
+                self._snapshots.pop(show_id, None)
             if self.fanout.count(show_id) == 0 and not state.stock_dirty:
                 state.ticker.clear()
                 state.comments.clear()
@@ -318,35 +328,68 @@ class RealtimeHub:
 
     async def live_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
         show_id = auth.get("show") if isinstance(auth, dict) else None
-        if not isinstance(show_id, str) or await self.store.get_show(show_id) is None:
+        if not isinstance(show_id, str) or not await self.show_exists(show_id):
             raise socketio.exceptions.ConnectionRefusedError("unknown show")
         request = environ.get("aiohttp.request")
         ip = request.remote if request is not None else "?"
-        await self.sio.save_session(sid, {"show": show_id, "ip": ip}, namespace=names.LIVE)
-        # Join the room first, then send the snapshot: nothing can fall between the two.
-        await self.sio.enter_room(sid, names.show_room(show_id), namespace=names.LIVE)
+        # (show, address) in one tuple: at 10,000 viewers a session dict each is real memory.
+        # The fan-out is the show's room: no Socket.IO room is needed on /live.
+        self.viewers[sid] = (show_id, ip)
         self.state(show_id)
         self.sio.start_background_task(self._welcome, sid, show_id)
         return True
 
+    async def show_exists(self, show_id: str) -> bool:
+        if show_id in self._snapshots:
+            return True
+        return await self.store.get_show(show_id) is not None
+
+    async def snapshot_packet(self, show_id: str) -> str:
+        """The show's snapshot as an encoded Socket.IO event, shared by every viewer who joins
+        within a second: a join burst costs one snapshot, not one per viewer."""
+        now = time.monotonic()
+        cached = self._snapshots.get(show_id)
+        if cached is not None and now - cached[0] < SNAPSHOT_SECONDS:
+            return cached[1]
+        building = self._building.get(show_id)
+        if building is None:
+            building = asyncio.ensure_future(self._build_snapshot(show_id))
+            self._building[show_id] = building
+            building.add_done_callback(lambda _: self._building.pop(show_id, None))
+        return await asyncio.shield(building)
+
+    async def _build_snapshot(self, show_id: str) -> str:
+        snapshot = await self.views.snapshot(show_id)
+        self.state(show_id).lineup = frozenset(p["code"] for p in snapshot["lineup"])
+        text = "2" + names.LIVE + "," + orjson.dumps([names.SNAPSHOT, snapshot]).decode()
+        self._snapshots[show_id] = (time.monotonic(), text)
+        return text
+
     async def _welcome(self, sid: str, show_id: str) -> None:
         try:
-            snapshot = await self.views.snapshot(show_id)
-            self.state(show_id).lineup = frozenset(p["code"] for p in snapshot["lineup"])
-            await self.sio.emit(names.SNAPSHOT, snapshot, to=sid, namespace=names.LIVE)
+            packet = await self.snapshot_packet(show_id)
         except DomainError:
             await self.sio.disconnect(sid, namespace=names.LIVE)
             return
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, names.LIVE)
+        if eio_sid is None:
+            return  # gone already
+        # Through the engine.io queue, so it stays ahead of anything sent after it.
+        await self.sio.eio.send(eio_sid, packet)
         self.fanout.add(show_id, sid)
+        # The shared snapshot may be up to a second old: the next tick pushes the true stock
+        # to everyone, this viewer included.
+        self.state(show_id).stock_dirty = True
 
     async def live_disconnect(self, sid: str, reason: Any = None) -> None:
         self.fanout.discard(sid)
         self.buckets.forget(sid)
+        self.viewers.pop(sid, None)
 
     async def live_comment(self, sid: str, data: Any) -> dict[str, Any]:
         """A viewer's comment from the page; the ack is the same result as HTTP intake."""
-        session = await self.sio.get_session(sid, namespace=names.LIVE)
-        if not self.buckets.take(sid) or not self.ip_buckets.take(session.get("ip", "?")):
+        show_id, ip = self.viewers.get(sid, ("", "?"))
+        if not self.buckets.take(sid) or not self.ip_buckets.take(ip):
             return {"status": "rejected", "reason": "rate_limited"}
         if not isinstance(data, dict):
             return {"status": "rejected", "reason": "comment must be an object"}
@@ -354,7 +397,7 @@ class RealtimeHub:
                    "author": {"id": sid, "name": str(data.get("name") or "")[:80]},
                    "text": data.get("text")}
         try:
-            results = await self.service.ingest(session["show"], [comment], "site")
+            results = await self.service.ingest(show_id, [comment], "site")
         except DomainError as exc:
             return {"status": "rejected", "reason": exc.code}
         result = results[0]
