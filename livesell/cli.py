@@ -96,8 +96,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         app.on_startup.append(on_startup)
     print(f"livesell listening on http://{settings.host}:{settings.port}/", flush=True)
+    # A flash deal announced on stream brings thousands of viewers in the same second: a
+    # deeper accept queue than aiohttp's 128 keeps their connections from being dropped.
     web.run_app(app, host=settings.host, port=settings.port, print=None,
-                access_log=None, shutdown_timeout=10.0)
+                access_log=None, shutdown_timeout=10.0, backlog=2048)
     return 0
 
 

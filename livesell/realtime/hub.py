@@ -63,6 +63,7 @@ class ShowState:
         default_factory=lambda: deque(maxlen=FEED_PER_PUSH))
     orders_at: deque[float] = field(default_factory=deque)
     orders: dict[str, Order | None] = field(default_factory=dict)
+    last_stock: dict[str, Any] | None = None  # the newest stock push, for late joiners
     reviews: list[ReviewItem] = field(default_factory=list)
 
 
@@ -92,7 +93,7 @@ class RealtimeHub:
                                          json_only=True)
         self.relayed = manager is not None
         if manager is not None:
-            manager.local_push = self.fanout.broadcast
+            manager.local_push = self.deliver
         self.shows: dict[str, ShowState] = {}
         self.buckets = TokenBuckets(settings.comment_rate, settings.comment_burst)
         self.ip_buckets = TokenBuckets(settings.comment_rate * 5, settings.comment_burst * 5)
@@ -103,8 +104,9 @@ class RealtimeHub:
         # and a shutdown must never hang on it.
         self.running = True
         self.viewers: dict[str, tuple[str, str]] = {}  # socket sid -> (show id, address)
-        self._snapshots: dict[str, tuple[float, str]] = {}  # show -> (built at, packet)
-        self._building: dict[str, asyncio.Future[str]] = {}
+        # show -> (built at, stock version, encoded packet)
+        self._snapshots: dict[str, tuple[float, int, str]] = {}
+        self._building: dict[str, asyncio.Future[tuple[int, str]]] = {}
         # recent ticks, for /api/metrics: how late each started and how long it took
         self.lateness_ms: deque[float] = deque(maxlen=4096)
         self.tick_ms: deque[float] = deque(maxlen=4096)
@@ -173,7 +175,15 @@ class RealtimeHub:
         if self.relayed:
             await self.sio.emit(event, data, room=names.show_room(show_id), namespace=names.LIVE)
         else:
-            await self.fanout.broadcast(show_id, event, data)
+            await self.deliver(show_id, event, data)
+
+    async def deliver(self, show_id: str, event: str, data: Any) -> None:
+        """Hand a push (ours, or relayed from another node) to this node's viewers."""
+        if event == names.STOCK and isinstance(data, dict):
+            state = self.state(show_id)
+            if state.last_stock is None or data.get("v", 0) >= state.last_stock.get("v", 0):
+                state.last_stock = data
+        await self.fanout.broadcast(show_id, event, data)
 
     async def push_show(self, show_id: str) -> None:
         """Pinned product and flash deal changed: push both now (rare, not coalesced)."""
@@ -344,13 +354,13 @@ class RealtimeHub:
             return True
         return await self.store.get_show(show_id) is not None
 
-    async def snapshot_packet(self, show_id: str) -> str:
+    async def snapshot_packet(self, show_id: str) -> tuple[int, str]:
         """The show's snapshot as an encoded Socket.IO event, shared by every viewer who joins
         within a second: a join burst costs one snapshot, not one per viewer."""
         now = time.monotonic()
         cached = self._snapshots.get(show_id)
         if cached is not None and now - cached[0] < SNAPSHOT_SECONDS:
-            return cached[1]
+            return cached[1], cached[2]
         building = self._building.get(show_id)
         if building is None:
             building = asyncio.ensure_future(self._build_snapshot(show_id))
@@ -358,28 +368,33 @@ class RealtimeHub:
             building.add_done_callback(lambda _: self._building.pop(show_id, None))
         return await asyncio.shield(building)
 
-    async def _build_snapshot(self, show_id: str) -> str:
+    async def _build_snapshot(self, show_id: str) -> tuple[int, str]:
         snapshot = await self.views.snapshot(show_id)
         self.state(show_id).lineup = frozenset(p["code"] for p in snapshot["lineup"])
         text = "2" + names.LIVE + "," + orjson.dumps([names.SNAPSHOT, snapshot]).decode()
-        self._snapshots[show_id] = (time.monotonic(), text)
-        return text
+        version = int(snapshot["version"])
+        self._snapshots[show_id] = (time.monotonic(), version, text)
+        return version, text
 
     async def _welcome(self, sid: str, show_id: str) -> None:
         try:
-            packet = await self.snapshot_packet(show_id)
+            version, packet = await self.snapshot_packet(show_id)
         except DomainError:
             await self.sio.disconnect(sid, namespace=names.LIVE)
             return
         eio_sid = self.sio.manager.eio_sid_from_sid(sid, names.LIVE)
         if eio_sid is None:
             return  # gone already
-        # Through the engine.io queue, so it stays ahead of anything sent after it.
+        # Through the engine.io queue, so it stays ahead of anything sent after it. Queueing
+        # never suspends (the queue is unbounded), so no push can slip in between these
+        # sends and joining the fan-out.
         await self.sio.eio.send(eio_sid, packet)
+        newest = self.state(show_id).last_stock
+        if newest is not None and int(newest.get("v", 0)) > version:
+            # a push went out after this shared snapshot was built: send it to this viewer
+            await self.sio.eio.send(eio_sid, "2" + names.LIVE + "," + orjson.dumps(
+                [names.STOCK, newest]).decode())
         self.fanout.add(show_id, sid)
-        # The shared snapshot may be up to a second old: the next tick pushes the true stock
-        # to everyone, this viewer included.
-        self.state(show_id).stock_dirty = True
 
     async def live_disconnect(self, sid: str, reason: Any = None) -> None:
         self.fanout.discard(sid)
