@@ -34,6 +34,7 @@ from bench.common import (
     pin_self,
     pinned,
     proc_cpu_seconds,
+    proc_rss_kb,
     summarize,
     table,
 )
@@ -42,6 +43,13 @@ from livesell.commands.simulate import CommentStorm
 TOKEN = "bench-owner-token"
 CODES = [f"{chr(65 + i)}{i + 1}" for i in range(10)]  # A1, B2, ... J10
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def open_files(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return -1
 
 
 def catalog(stock: int) -> list[dict[str, Any]]:
@@ -214,8 +222,10 @@ async def run_case(store: str, sync: str, rate: float, duration: float, batch: i
             watchers = [await start_viewers(url, show, viewers // len(urls), duration)
                         for url in urls] if viewers else []
             cpu0 = sum(proc_cpu_seconds(p.pid) for p in procs)
+            rss0, fds0 = proc_rss_kb(procs[0].pid), open_files(procs[0].pid)
             result = await drive(urls, show, lineup, rate, duration, batch, concurrency)
             cpu = sum(proc_cpu_seconds(p.pid) for p in procs) - cpu0
+            rss1, fds1 = proc_rss_kb(procs[0].pid), open_files(procs[0].pid)
             watched = [await stop_viewers(w) for w in watchers]
             held, sold, balanced = await books(urls[0], show)
         finally:
@@ -237,7 +247,8 @@ async def run_case(store: str, sync: str, rate: float, duration: float, batch: i
         "cpu_us_per_comment": cpu / max(answered, 1) * 1e6, "held": held, "sold": sold,
         "capacity": stock * 20, "oversell": max(0, held + sold - stock * 20),
         "balanced": balanced, "errors": sum(v for k, v in counts.items() if k.startswith("http")),
-        "viewers": viewers,
+        "viewers": viewers, "rss_start_mb": rss0 / 1024, "rss_end_mb": rss1 / 1024,
+        "fds_start": fds0, "fds_end": fds1,
         "pushes_per_viewer_s": (sum(w.get("received", 0) for w in watched) / viewers
                                 / result["window"] if viewers else None),
         # the worst node's p99 (with two nodes, the relayed side's)
@@ -292,13 +303,16 @@ def main(argv: list[str] | None = None) -> int:
                           file=sys.stderr)
     headers = ["store", "sync", "nodes", "viewers", "offered/s", "comments/s", "reserv./s",
                "http p50 ms", "http p99 ms", "staff p50 ms", "staff p99 ms", "server µs/comment",
-               "pushes/viewer/s", "viewer p99 ms", "oversell", "books"]
+               "pushes/viewer/s", "viewer p99 ms", "RSS MB start→end", "open files start→end",
+               "oversell", "books"]
     body = table(headers, [
         [r["store"], r["sync"], r["nodes"], r["viewers"], r["rate"], f"{r['comments_s']:.0f}",
          f"{r['reservations_s']:.0f}", r["http"]["p50"], r["http"]["p99"], r["staff"]["p50"],
          r["staff"]["p99"], f"{r['cpu_us_per_comment']:.0f}",
          f"{r['pushes_per_viewer_s']:.1f}" if r["pushes_per_viewer_s"] is not None else "-",
-         r["viewer"].get("p99", "-"), r["oversell"],
+         r["viewer"].get("p99", "-"),
+         f"{r['rss_start_mb']:.0f}→{r['rss_end_mb']:.0f}", f"{r['fds_start']}→{r['fds_end']}",
+         r["oversell"],
          "ok" if r["balanced"] else "BROKEN"] for r in rows])
     print(body)
     if args.write:
