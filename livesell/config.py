@@ -65,7 +65,6 @@ class Settings:
     demo: bool = False
     # Mappings are not hashable; leaving them out of the hash keeps Settings usable as a key.
     connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def data_path(self) -> Path:
@@ -89,8 +88,8 @@ _POSITIVE = {
 
 
 def setting_names() -> list[str]:
-    """Names of every documented setting (``extra`` is internal)."""
-    return [f.name for f in fields(Settings) if f.name != "extra"]
+    """Names of every documented setting."""
+    return [f.name for f in fields(Settings)]
 
 
 def _connector_entries(value: Any) -> tuple[Mapping[str, Any], ...]:
