@@ -1,7 +1,7 @@
 """Public pages: the show list, the viewer page, the OBS overlay, product and order pages.
 
 Server-rendered with jinja2 (autoescape on) so every page reads before any script runs; the
-viewer and overlay then go live over Socket.IO (``web/static/js/live.js``). Pages carry a
+viewer and overlay then go live over Socket.IO (``livesell/web/static/js/live.js``). Pages carry a
 Content-Security-Policy without inline scripts: data reaches the scripts through a
 ``<script type="application/json">`` block rendered with ``|tojson``.
 """
@@ -28,7 +28,7 @@ from ..domain.qr import qr_svg
 from ..domain.vietqr import fold_message, resolve_bank, vietqr_payload
 from .render import catalog, language, render
 
-WEB = Path(__file__).resolve().parent.parent.parent / "web"
+WEB = Path(__file__).resolve().parent.parent / "web"
 routes = web.RouteTableDef()
 
 # Only these hosts may ever be framed; the embed URL is rebuilt from parsed parts, so a

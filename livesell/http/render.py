@@ -1,6 +1,6 @@
 """Rendering helpers shared by every page: language, translations, money, templates.
 
-Translations live in ``web/i18n/*.json`` as ``{"key": {"vi": "...", "en": "..."}}``; every
+Translations live in ``livesell/web/i18n/*.json`` as ``{"key": {"vi": "...", "en": "..."}}``; every
 file is merged at start-up. Vietnamese is the default; ``?lang=en`` switches and is remembered
 in a cookie.
 """
@@ -18,7 +18,7 @@ from .. import keys
 from ..domain.money import format_vnd
 
 LANGS = ("vi", "en")
-I18N = Path(__file__).resolve().parent.parent.parent / "web" / "i18n"
+I18N = Path(__file__).resolve().parent.parent / "web" / "i18n"
 
 
 @lru_cache(maxsize=1)
