@@ -1,4 +1,4 @@
-"""The ``livesell`` command: serve, import, token, user, parse, simulate."""
+"""The ``livesell`` command: serve, import, token, user, parse, export, simulate."""
 
 from __future__ import annotations
 
@@ -211,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
     parse = sub.add_parser("parse", help="parse comments from stdin to JSON lines")
     parse_cmd.add_arguments(parse)
     parse.set_defaults(func=parse_cmd.run)
+
+    from .commands import export as export_cmd
+
+    export = sub.add_parser("export", help="a show's orders as CSV, XLSX or a shipping sheet")
+    export_cmd.add_arguments(export)
+    export.set_defaults(func=export_cmd.run)
 
     try:
         from .commands import simulate as simulate_cmd

@@ -65,6 +65,9 @@ class Settings:
     demo: bool = False
     # Mappings are not hashable; leaving them out of the hash keeps Settings usable as a key.
     connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
+    # staff work after the show (claims, exports)
+    claim_seconds: int = 120
+    export_default_weight_g: int = 500
 
     @property
     def data_path(self) -> Path:
@@ -85,6 +88,7 @@ _POSITIVE = {
     "max_batch", "max_body_bytes", "sweep_seconds", "stock_push_hz", "ticker_size",
     "comment_rate", "comment_burst", "ping_interval", "viewer_max_buffer", "socket_max_message",
 }
+_POSITIVE.update({"claim_seconds", "export_default_weight_g"})
 
 
 def setting_names() -> list[str]:

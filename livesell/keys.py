@@ -11,6 +11,7 @@ from .config import Settings
 
 if TYPE_CHECKING:
     from .capture.service import CaptureService
+    from .capture.staffwork import StaffWork
     from .capture.views import ShowViews
     from .realtime.hub import RealtimeHub
     from .store.base import Store
@@ -25,3 +26,4 @@ JINJA: web.AppKey[Any] = web.AppKey("jinja")
 CLOCK: web.AppKey[Any] = web.AppKey("clock")
 # token hash -> (when checked, Principal): known bearer tokens, kept briefly
 TOKEN_CACHE: web.AppKey[dict[str, Any]] = web.AppKey("token_cache")
+STAFFWORK: web.AppKey[StaffWork] = web.AppKey("staffwork")

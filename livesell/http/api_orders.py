@@ -12,6 +12,7 @@ from aiohttp import web
 
 from .. import keys
 from ..domain.errors import Invalid, NotFound
+from ..domain.exports import neutralise
 from ..store.base import CaptureItem
 from .auth import principal, requires
 from .common import ok, read_json, want, want_int
@@ -205,8 +206,8 @@ async def report_csv(request: web.Request) -> web.Response:
     writer = csv.writer(out)
     writer.writerow(["code", "variant", "held", "sold", "waitlisted", "revenue_vnd"])
     for p in report["products"]:
-        writer.writerow([p["code"], p["variant"], p["held"], p["sold"], p["waitlisted"],
-                         p["revenue"]])
+        writer.writerow([neutralise(p["code"]), neutralise(p["variant"]), p["held"], p["sold"],
+                         p["waitlisted"], p["revenue"]])
     return web.Response(
         text=out.getvalue(), content_type="text/csv", charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="show-{report["show"]}.csv"'})

@@ -23,3 +23,7 @@ POST_COMMENT = "comment"
 
 def show_room(show_id: str) -> str:
     return f"show:{show_id}"
+
+# server -> consoles (/staff): who holds an order ({"code", "holder", "expires_at"}; holder
+# null when let go)
+CLAIM = "claim"

@@ -72,6 +72,7 @@ from ..domain.models import (
 )
 from . import redis_codec as codec
 from .base import Captured, CaptureItem, CaptureRequest, Changed
+from .redis_claims import RedisClaims
 from .redis_conn import RedisConnection
 from .redis_conn import reachable as _reachable
 
@@ -87,7 +88,7 @@ def _items(items: Sequence[CaptureItem]) -> str:
     return json.dumps([{"code": i.code, "variant": i.variant, "qty": i.qty} for i in items])
 
 
-class RedisStore(RedisConnection):
+class RedisStore(RedisConnection, RedisClaims):
     """Store on Redis; see the module docstring for the key layout."""
 
     # -- catalog ---------------------------------------------------------------------------

@@ -127,6 +127,18 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO meta (key, value) VALUES ('stock_version', '0');
     """,
+    # staff work: claims on orders and printed packing slips (store/sqlite_claims.py)
+    """
+    CREATE TABLE claims (
+        show_id TEXT NOT NULL, order_code TEXT NOT NULL, holder TEXT NOT NULL,
+        expires_at REAL NOT NULL, PRIMARY KEY (show_id, order_code)
+    );
+    CREATE TABLE printed (
+        show_id TEXT NOT NULL, order_code TEXT NOT NULL, printed_at REAL NOT NULL,
+        PRIMARY KEY (show_id, order_code)
+    );
+    CREATE INDEX comments_show_time ON comments (show_id, received_at);
+    """,
 ]
 
 _STOP = object()

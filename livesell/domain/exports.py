@@ -1,0 +1,170 @@
+"""Order exports for after the show: one row per order, as CSV (UTF-8 with BOM) or .xlsx.
+
+Two presets: ``orders`` (the cooperative's own sheet) and ``shipping`` (the columns that
+shipping partners' bulk-import sheets ask for: receiver, phone, address, COD amount, weight,
+item description). Every text cell goes through :func:`neutralise` first, so a buyer named
+``=HYPERLINK(...)`` stays text in Excel, LibreOffice and Google Sheets.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import xlsxwriter
+
+from .models import LineState, Order, OrderStatus
+from .units import parse_label
+
+PRESETS = ("orders", "shipping")
+FORMATS = ("csv", "xlsx")
+# What a spreadsheet reads as the start of a formula (or a DDE call): OWASP's list.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PAID = (OrderStatus.PAID, OrderStatus.SHIPPED)
+# Orders the shipping sheet lists: confirmed and not yet handed to the carrier.
+TO_SHIP = (OrderStatus.CONFIRMED, OrderStatus.PAID)
+LIVE_LINES = (LineState.HELD, LineState.CONFIRMED)
+DEFAULT_WEIGHT_G = 500
+
+Cell = str | int
+
+HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "orders": {
+        "vi": ("Mã đơn", "Khách hàng", "Số điện thoại", "Địa chỉ", "Sản phẩm",
+               "Tổng tiền (₫)", "Đã trả", "Trạng thái"),
+        "en": ("Order", "Customer", "Phone", "Address", "Lines", "Total (VND)", "Paid",
+               "Status"),
+    },
+    "shipping": {
+        "vi": ("Mã đơn", "Tên người nhận", "Số điện thoại", "Địa chỉ", "Tiền thu hộ COD (₫)",
+               "Khối lượng (gram)", "Tên hàng"),
+        "en": ("Order", "Receiver name", "Phone", "Address", "COD amount (VND)",
+               "Weight (g)", "Item description"),
+    },
+}
+YES_NO = {"vi": ("có", "không"), "en": ("yes", "no")}
+
+
+def neutralise(value: Cell) -> Cell:
+    """A text cell that a spreadsheet would run as a formula, made plain text.
+
+    A leading apostrophe is what Excel itself shows for "text that looks like a formula"; it
+    keeps ``+84 912 345 678`` readable while ``=1+1`` no longer computes. Numbers pass as they
+    are (a negative total is a number, not a formula).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """A header and its rows, every cell already neutralised."""
+
+    header: tuple[str, ...]
+    rows: list[list[Cell]]
+
+
+def line_text(order: Order, names: Mapping[str, str], *, with_names: bool = False) -> str:
+    """``A1 1kg × 2; B1 × 1``: the lines that count (released lines are gone)."""
+    parts = []
+    for line in order.lines:
+        if line.state not in LIVE_LINES and line.state != LineState.WAITLISTED:
+            continue
+        label = f"{line.code} {line.variant}".strip()
+        if with_names and names.get(line.code.upper()):
+            label = f"{names[line.code.upper()]} {line.variant}".strip()
+        mark = " (chờ)" if line.state == LineState.WAITLISTED else ""
+        parts.append(f"{label} × {line.qty}{mark}")
+    return "; ".join(parts)
+
+
+def weight_grams(order: Order, default_g: int = DEFAULT_WEIGHT_G) -> int:
+    """The parcel's weight from the variant labels (``500g``, ``1kg``, ``chai 500ml`` at about
+    1 g/ml); an item without a measure counts ``default_g``."""
+    total = 0
+    for line in order.lines:
+        if line.state not in LIVE_LINES:
+            continue
+        measure, _ = parse_label(line.variant)
+        each = measure[1] if measure and measure[0] in ("g", "ml") else default_g
+        total += each * line.qty
+    return total
+
+
+def customer(order: Order) -> str:
+    return order.contact.name or order.buyer_name
+
+
+def build_sheet(orders: Sequence[Order], preset: str, names: Mapping[str, str],
+                lang: str = "vi", default_weight_g: int = DEFAULT_WEIGHT_G) -> Sheet:
+    """One row per order, oldest first, in the preset's columns."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown export preset {preset!r}")
+    lang = lang if lang in YES_NO else "vi"
+    yes, no = YES_NO[lang]
+    rows: list[list[Cell]] = []
+    for order in sorted(orders, key=lambda o: (o.created_at, o.code)):
+        contact = order.contact
+        if preset == "orders":
+            cells: list[Cell] = [order.code, customer(order), contact.phone, contact.address,
+                                 line_text(order, names), order.total,
+                                 yes if order.status in PAID else no, str(order.status)]
+        else:
+            if order.status not in TO_SHIP:
+                continue
+            cod = 0 if order.status in PAID else order.total
+            cells = [order.code, customer(order), contact.phone, contact.address, cod,
+                     weight_grams(order, default_weight_g),
+                     line_text(order, names, with_names=True)]
+        rows.append([neutralise(c) for c in cells])
+    return Sheet(HEADERS[preset][lang], rows)
+
+
+def to_csv(sheet: Sheet) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel reads "hũ" as "hũ"; CRLF line ends (RFC 4180)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(sheet.header)
+    writer.writerows(sheet.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(sheet: Sheet, title: str = "Orders") -> bytes:
+    """One sheet, a bold frozen header, text written as text (never read as a formula/URL)."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
+                                     "strings_to_urls": False, "strings_to_numbers": False})
+    page = book.add_worksheet(title[:31])
+    bold = book.add_format({"bold": True})
+    page.write_row(0, 0, sheet.header, bold)
+    page.freeze_panes(1, 0)
+    widths = [len(h) for h in sheet.header]
+    for r, row in enumerate(sheet.rows, start=1):
+        for c, value in enumerate(row):
+            if isinstance(value, int):
+                page.write_number(r, c, value)
+            else:
+                page.write_string(r, c, value)
+            widths[c] = max(widths[c], min(60, len(str(value))))
+    for c, width in enumerate(widths):
+        page.set_column(c, c, width + 2)
+    book.close()
+    return out.getvalue()
+
+
+def export_bytes(orders: Sequence[Order], fmt: str, names: Mapping[str, str], *,
+                 preset: str = "orders", lang: str = "vi",
+                 default_weight_g: int = DEFAULT_WEIGHT_G) -> tuple[bytes, str]:
+    """The file in ``fmt`` (``csv`` or ``xlsx``) for ``preset``: (body, content type)."""
+    sheet = build_sheet(orders, preset, names, lang, default_weight_g)
+    if fmt == "csv":
+        return to_csv(sheet), "text/csv"
+    if fmt == "xlsx":
+        return to_xlsx(sheet, "Shipping" if preset == "shipping" else "Orders"), XLSX
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
