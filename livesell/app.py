@@ -109,8 +109,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app.cleanup_ctx.append(_sweeper_ctx)
     app.cleanup_ctx.append(connectors_ctx)
     app.add_routes(api_shows.routes)
+    staffwork.setup(app)  # before api_orders: /api/orders/{code}/claim is not an order action
     app.add_routes(api_orders.routes)
     pages.setup(app)
     consoles.setup(app)
-    staffwork.setup(app)
     return app

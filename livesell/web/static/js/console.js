@@ -5,6 +5,8 @@
 const page = JSON.parse(document.getElementById("console-data")?.textContent || "{}");
 export const show = page.show || {};
 export const lang = page.lang || "vi";
+// The signed-in console user's name (claims show it to the other consoles).
+export const me = page.user || "";
 // Public base URL from settings, or this page's origin when none is configured.
 export const baseUrl = page.base || location.origin;
 const strings = page.i18n || {};
@@ -109,7 +111,7 @@ export function connectStaff(handlers) {
   socket.on("connect_error", () => {
     if (status) { status.textContent = t("console.connection.lost"); status.dataset.state = "lost"; }
   });
-  for (const name of ["order", "review", "stats"]) {
+  for (const name of ["order", "review", "stats", "claim"]) {
     if (handlers[name]) socket.on(name, handlers[name]);
   }
   return socket;

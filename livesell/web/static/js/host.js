@@ -19,6 +19,7 @@ function setStatus(status) {
   badge.className = `badge status-${status}`;
   document.getElementById("start-show").hidden = status !== "draft";
   document.getElementById("end-show").hidden = status !== "live";
+  document.getElementById("report-link").hidden = status !== "ended";
 }
 
 function applyShow(doc) {
@@ -100,10 +101,10 @@ function renderLineup() {
       }
       const row = el("tr", { dataset: { sku: key } },
         size,
-        el("td", { class: "num" }, vnd(variant.price)),
-        el("td", { class: "num strong" }, out.available),
-        el("td", { class: "num" }, out.held),
-        el("td", { class: "num" }, out.sold),
+        el("td", { class: "num", dataset: { label: t("console.price") } }, vnd(variant.price)),
+        el("td", { class: "num strong", dataset: { label: t("console.available") } }, out.available),
+        el("td", { class: "num", dataset: { label: t("console.held") } }, out.held),
+        el("td", { class: "num", dataset: { label: t("console.sold") } }, out.sold),
         el("td", { class: "restock" }, input,
           el("button", { type: "button", class: "btn btn-quiet btn-small",
             onclick: () => restock(product.code, variant.label, input) }, t("console.restock"))));

@@ -2,6 +2,8 @@
 // Every action sends the order's version; a 409 brings back the fresh order, which replaces
 // the row, and the conflict is said out loud rather than retried silently.
 import { api, clearNotice, connectStaff, el, lang, notify, show, sku, t, vnd } from "./console.js";
+import { alertNewOrder, applyClaim, claimControls, liveClaim, loadClaims, wireAlerts, withUndo }
+  from "./staff_tools.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
 const orders = new Map(); // code -> order
@@ -10,6 +12,17 @@ const reviews = new Map(); // id -> review item
 let lineup = [];
 let selected = null;
 let loaded = false;
+const picked = new Set(); // codes ticked for a bulk action
+const printed = new Map(); // code -> when its slip or list was printed
+const pendingReject = new Set(); // codes waiting out their undo time
+const UNDO_SECONDS = 5;
+
+// Extra badges on an order's head: each function gets the order and returns a node or null.
+// Other features push their own here (payment state, customer flags...).
+export const ROW_BADGES = [
+  (order) => (printed.has(order.code)
+    ? el("span", { class: "badge badge-printed" }, t("console.printed")) : null),
+];
 
 const list = document.getElementById("orders");
 const search = document.getElementById("search");
@@ -49,9 +62,10 @@ function report(result, code) {
   }
 }
 
-async function act(code, action) {
+async function act(code, action, { confirmed = false } = {}) {
   const order = orders.get(code);
   if (!order) return;
+  if (action === "reject" && !confirmed) { askReject(code); return; }
   clearNotice();
   const result = await api("POST", `/api/orders/${encodeURIComponent(code)}/${action}`,
     { version: order.version });
@@ -61,6 +75,39 @@ async function act(code, action) {
   } else {
     report(result, code);
   }
+}
+
+// Reject asks first (inline, on the row), then waits UNDO_SECONDS with an undo button before
+// it is sent: a mis-tap at rush hour costs nothing.
+function askReject(code) {
+  const row = rows.get(code);
+  if (!row || pendingReject.has(code) || row.querySelector(".reject-ask")) return;
+  const ask = el("div", { class: "reject-ask", role: "group" },
+    el("span", {}, t("console.reject.ask", { code })),
+    el("button", { type: "button", class: "btn btn-small btn-danger act-reject-yes",
+      onclick: () => { ask.remove(); rejectLater(code); } }, t("console.reject.yes")),
+    el("button", { type: "button", class: "btn btn-small btn-quiet",
+      onclick: () => ask.remove() }, t("console.reject.no")));
+  row.append(ask);
+  ask.querySelector(".act-reject-yes").focus({ preventScroll: true });
+}
+
+function rejectLater(code) {
+  pendingReject.add(code);
+  rows.get(code)?.classList.add("pending-reject");
+  withUndo((s) => t("console.reject.pending", { code, s }), UNDO_SECONDS, () => {
+    pendingReject.delete(code);
+    act(code, "reject", { confirmed: true });
+  }, () => {
+    pendingReject.delete(code);
+    rows.get(code)?.classList.remove("pending-reject");
+    notify(t("console.undone", { code }), "ok");
+  });
+}
+
+function rerender(code) {
+  const order = orders.get(code);
+  if (order) upsert(order, { force: true });
 }
 
 function buildRow(order) {
@@ -84,18 +131,34 @@ function buildRow(order) {
   }
   const contact = order.contact || {};
   const contactText = [contact.name, contact.phone, contact.address].filter(Boolean).join(" · ");
+  const pick = el("input", { type: "checkbox", class: "pick", checked: picked.has(order.code),
+    "aria-label": t("console.select", { code: order.code }),
+    onchange: (event) => {
+      if (event.target.checked) picked.add(order.code); else picked.delete(order.code);
+      bulkBar();
+    } });
+  const claim = liveClaim(order.code);
   const row = el("li", { class: "order", tabindex: "-1", dataset: { code: order.code,
-    status: order.status, version: order.version } },
+    status: order.status, version: order.version, holder: claim ? claim.holder : "" } },
   el("div", { class: "order-head" },
+    pick,
     el("span", { class: "order-code" }, order.code),
     el("span", { class: "buyer" }, order.buyer_name || "—"),
     el("span", { class: `badge status-${order.status}` }, t(`console.order.status.${order.status}`)),
     el("time", { class: "muted small", datetime: new Date(order.created_at * 1000).toISOString() },
       clock(order.created_at)),
+    ...ROW_BADGES.map((badge) => badge(order)),
     el("span", { class: "total" }, vnd(order.total))),
   lines,
   el("div", { class: "contact muted" }, contactText || t("console.contact.none")),
   actions);
+  actions.append(claimControls(order.code, (code, result) => {
+    if (!result.ok && result.data && result.data.claim) {
+      notify(t("console.claim.taken", { name: result.data.claim.holder, code }), "conflict");
+    }
+    rerender(code);
+  }));
+  if (pendingReject.has(order.code)) row.classList.add("pending-reject");
   row.addEventListener("click", (event) => {
     if (!event.target.closest("button")) select(order.code, false);
   });
@@ -128,7 +191,7 @@ function upsert(order, { force = false, fresh = false } = {}) {
     old.replaceWith(row);
   } else {
     let before = null;
-    for (const other of list.children) {
+    for (const other of list.querySelectorAll(":scope > li.order")) {
       if (orders.get(other.dataset.code).created_at < order.created_at) { before = other; break; }
     }
     list.insertBefore(row, before);
@@ -136,12 +199,15 @@ function upsert(order, { force = false, fresh = false } = {}) {
   rows.set(order.code, row);
   if (selected === order.code) row.classList.add("selected");
   if (fresh) {
+    // The highlight fades out by CSS animation; the class goes once it has run.
     row.classList.add("fresh");
-    setTimeout(() => row.classList.remove("fresh"), 4000);
+    row.addEventListener("animationend", () => row.classList.remove("fresh"), { once: true });
+    alertNewOrder(order);
     document.getElementById("announce").textContent =
       t("console.new_order", { code: order.code, name: order.buyer_name || "" });
   }
   counts();
+  if (grouping.checked) regroup();
 }
 
 function counts() {
@@ -157,8 +223,72 @@ function refilter() {
 }
 
 function visible() {
-  return [...list.children].filter((row) => !row.hidden);
+  return [...list.querySelectorAll(":scope > li.order")].filter((row) => !row.hidden);
 }
+
+// --- grouped by customer, bulk actions -------------------------------------------------------
+
+const grouping = document.getElementById("group-customer");
+
+// Orders of one buyer together (newest buyer first), a heading per buyer with two or more.
+function regroup() {
+  for (const head of list.querySelectorAll(":scope > li.group-head")) head.remove();
+  const all = [...orders.values()].sort((a, b) => b.created_at - a.created_at);
+  if (!grouping.checked) {
+    for (const order of all) list.append(rows.get(order.code));
+    return;
+  }
+  const groups = new Map();
+  for (const order of all) {
+    const key = order.buyer || order.buyer_name || order.code;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(order);
+  }
+  for (const group of groups.values()) {
+    if (group.length > 1) {
+      list.append(el("li", { class: "group-head", "aria-hidden": "true" },
+        el("span", { class: "buyer" }, group[0].contact?.name || group[0].buyer_name || "—"),
+        el("span", { class: "muted small" }, t("console.group.count", { n: group.length }))));
+    }
+    for (const order of group) list.append(rows.get(order.code));
+  }
+}
+
+function bulkBar() {
+  for (const code of [...picked]) if (!orders.has(code)) picked.delete(code);
+  document.getElementById("bulk").hidden = picked.size === 0;
+  document.getElementById("bulk-count").textContent = t("console.bulk.selected", { n: picked.size });
+}
+
+async function bulk(action) {
+  const chosen = [...picked].map((code) => orders.get(code)).filter(Boolean)
+    .map((order) => ({ code: order.code, version: order.version }));
+  if (!chosen.length) return;
+  clearNotice();
+  const result = await api("POST", `${base}/orders/bulk`, { action, orders: chosen });
+  if (!result.ok) { notify(t("console.error", { message: result.error.message })); return; }
+  for (const answer of result.data.results) {
+    if (answer.order) upsert(answer.order, { force: !answer.ok });
+    if (answer.ok) picked.delete(answer.code);
+  }
+  for (const code of picked) { const row = rows.get(code); if (row) row.querySelector(".pick").checked = true; }
+  notify(t("console.bulk.done", { done: result.data.done, total: chosen.length }),
+    result.data.done === chosen.length ? "ok" : "conflict");
+  bulkBar();
+}
+
+document.getElementById("bulk-all").addEventListener("click", () => {
+  for (const row of visible()) { picked.add(row.dataset.code); row.querySelector(".pick").checked = true; }
+  bulkBar();
+});
+document.getElementById("bulk-none").addEventListener("click", () => {
+  picked.clear();
+  for (const box of list.querySelectorAll(".pick")) box.checked = false;
+  bulkBar();
+});
+document.getElementById("bulk-confirm").addEventListener("click", () => bulk("confirm"));
+grouping.addEventListener("change", regroup);
+wireAlerts(document.getElementById("alerts"));
 
 function select(code, focus = true) {
   const previous = rows.get(selected);
@@ -202,14 +332,7 @@ function openEdit(code) {
     entry.qty += line.qty;
     totals.set(key, entry);
   }
-  let index = 0;
-  for (const [key, entry] of totals) {
-    const id = `edit-qty-${index++}`;
-    box.append(el("div", { class: "edit-line" },
-      el("label", { for: id }, `${key} — ${t("console.edit.qty")}`),
-      el("input", { id, type: "number", min: "0", step: "1", value: entry.qty, inputmode: "numeric",
-        class: "qty", dataset: { code: entry.code, variant: entry.variant, qty: entry.qty } })));
-  }
+  for (const entry of totals.values()) box.append(editLine(entry.code, entry.variant, entry.qty));
   const contact = order.contact || {};
   document.getElementById("edit-name").value = contact.name || "";
   document.getElementById("edit-phone").value = contact.phone || "";
@@ -217,17 +340,58 @@ function openEdit(code) {
   dialog.showModal();
 }
 
+// A line of the edit dialog: the size can change (among that product's sizes) and the
+// quantity; 0 removes it. New lines start with qty 0 in data-qty so they count as a change.
+let lineIndex = 0;
+function editLine(code, variant, qty, fresh = false) {
+  const id = `edit-qty-${lineIndex++}`;
+  const product = lineup.find((p) => p.code === code);
+  const sizes = product ? product.variants.map((v) => v.label) : [variant];
+  const size = el("select", { class: "size", "aria-label": `${code} — ${t("console.edit.size")}` });
+  for (const label of sizes) {
+    size.append(el("option", { value: label, selected: label === variant }, label || "—"));
+  }
+  return el("div", { class: "edit-line", dataset: { code, variant, qty: fresh ? 0 : qty } },
+    el("label", { for: id, class: "code" }, code), sizes.length > 1 ? size : el("span"),
+    el("input", { id, type: "number", min: "0", step: "1", value: qty, inputmode: "numeric",
+      class: "qty", "aria-label": `${sku(code, variant)} — ${t("console.edit.qty")}` }));
+}
+
+function editLines() {
+  // One quantity per product and size: a size change moves the quantity to the new size.
+  const want = new Map();
+  let changed = false;
+  for (const line of document.querySelectorAll("#edit-lines .edit-line")) {
+    const code = line.dataset.code;
+    const before = line.dataset.variant;
+    const select = line.querySelector("select.size");
+    const after = select ? select.value : before;
+    const qty = Number.parseInt(line.querySelector("input.qty").value, 10) || 0;
+    if (after !== before || String(qty) !== line.dataset.qty) changed = true;
+    const from = sku(code, before);
+    if (!want.has(from)) want.set(from, { code, variant: before, qty: 0 });
+    const to = sku(code, after);
+    if (!want.has(to)) want.set(to, { code, variant: after, qty: 0 });
+    want.get(to).qty += qty;
+  }
+  return changed ? [...want.values()] : null;
+}
+
+const addProduct = document.getElementById("edit-add-product");
+document.getElementById("edit-add").addEventListener("click", () => {
+  const product = lineup.find((p) => p.code === addProduct.value);
+  if (!product) return;
+  document.getElementById("edit-lines").append(
+    editLine(product.code, product.variants[0]?.label || "", 1, true));
+});
 document.getElementById("edit-cancel").addEventListener("click", () => dialog.close());
 document.getElementById("edit-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const order = orders.get(editing);
   if (!order) { dialog.close(); return; }
   const body = { version: order.version };
-  const inputs = [...document.querySelectorAll("#edit-lines input")];
-  if (inputs.some((input) => input.value !== input.dataset.qty)) {
-    body.lines = inputs.map((input) => ({ code: input.dataset.code, variant: input.dataset.variant,
-      qty: Number.parseInt(input.value, 10) || 0 }));
-  }
+  const lines = editLines();
+  if (lines) body.lines = lines;
   const contact = order.contact || {};
   const next = { name: document.getElementById("edit-name").value.trim(),
     phone: document.getElementById("edit-phone").value.trim(),
@@ -253,28 +417,41 @@ function guess(item) {
   return show.pinned || lineup[0]?.code;
 }
 
-function buildReview(item) {
-  const picker = el("select", { "aria-label": t("console.product") });
-  const code = guess(item);
-  for (const product of lineup) {
-    for (const variant of product.variants) {
-      const key = sku(product.code, variant.label);
-      picker.append(el("option", { value: key, selected: product.code === code
-        && variant === product.variants[0], dataset: { code: product.code, variant: variant.label } },
-      `${key} — ${product.name}`));
-    }
+// Product first, then only that product's sizes: a lineup of 117 products no longer renders
+// every size of every product for every review item.
+function sizePicker(code) {
+  const product = lineup.find((p) => p.code === code);
+  const select = el("select", { class: "size", "aria-label": t("console.review.size") });
+  for (const variant of product ? product.variants : []) {
+    select.append(el("option", { value: variant.label }, variant.label || "—"));
   }
+  select.hidden = !product || product.variants.length < 2;
+  return select;
+}
+
+function buildReview(item) {
+  const code = guess(item);
+  const picker = el("select", { class: "product", "aria-label": t("console.product") });
+  for (const product of lineup) {
+    picker.append(el("option", { value: product.code, selected: product.code === code },
+      `${product.code} — ${product.name}`));
+  }
+  let size = sizePicker(picker.value);
+  picker.addEventListener("change", () => { const next = sizePicker(picker.value); size.replaceWith(next); size = next; });
   const qty = el("input", { type: "number", min: "1", step: "1", value: "1", class: "qty",
     inputmode: "numeric", "aria-label": t("console.edit.qty") });
-  const form = el("form", { class: "review-form" }, picker, qty,
+  const pick = el("input", { type: "checkbox", class: "pick-review",
+    "aria-label": t("console.select", { code: item.id }) });
+  const form = el("form", { class: "review-form" }, pick, picker, size, qty,
     el("button", { type: "submit", class: "btn btn-small btn-primary" }, t("console.review.resolve")),
     el("button", { type: "button", class: "btn btn-small btn-quiet",
       onclick: () => reviewAction(item.id, "dismiss") }, t("console.review.dismiss")));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const option = picker.selectedOptions[0];
-    reviewAction(item.id, "resolve", { items: [{ code: option.dataset.code,
-      variant: option.dataset.variant, qty: Number.parseInt(qty.value, 10) || 1 }] });
+    const chosen = form.querySelector("select.size");
+    reviewAction(item.id, "resolve", { items: [{ code: picker.value,
+      variant: chosen && chosen.options.length ? chosen.value : null,
+      qty: Number.parseInt(qty.value, 10) || 1 }] });
   });
   return el("li", { class: "review-item", dataset: { id: item.id } },
     el("div", { class: "review-head" },
@@ -299,6 +476,15 @@ async function reviewAction(id, action, body = {}) {
     notify(t("console.review.resolved", { order: result.data.code }), "ok");
   }
 }
+
+document.getElementById("review-dismiss").addEventListener("click", async () => {
+  const ids = [...document.querySelectorAll("#review .pick-review:checked")]
+    .map((box) => Number(box.closest("li").dataset.id));
+  if (!ids.length) return;
+  const result = await api("POST", `${base}/review/bulk`, { action: "dismiss", ids });
+  if (!result.ok) { notify(t("console.error", { message: result.error.message })); return; }
+  for (const answer of result.data.results) if (answer.ok) removeReview(answer.id);
+});
 
 function removeReview(id) {
   reviews.delete(id);
@@ -351,8 +537,9 @@ document.getElementById("notice-close").addEventListener("click", clearNotice);
 // Called on every (re)connect: the socket has joined the room first, so a fetch now can't
 // miss a change; anything older than what we hold is dropped by the version check.
 async function sync() {
-  const [current, review] = await Promise.all([api("GET", `${base}/orders`),
-    api("GET", `${base}/review`)]);
+  const [current, review, marks] = await Promise.all([api("GET", `${base}/orders`),
+    api("GET", `${base}/review`), api("GET", `${base}/printed`), loadClaims(show.id)]);
+  if (marks.ok) for (const [code, at] of Object.entries(marks.data.printed)) printed.set(code, at);
   if (current.ok) {
     for (const order of current.data.orders) upsert(order);
   } else {
@@ -376,13 +563,21 @@ async function start() {
     show.pinned = snapshot.data.pinned;
     for (const product of lineup) {
       productFilter.append(el("option", { value: product.code }, `${product.code} — ${product.name}`));
+      addProduct.append(el("option", { value: product.code }, `${product.code} — ${product.name}`));
     }
   }
   connectStaff({
     connect: sync,
     order: (order) => upsert(order, { fresh: loaded && !orders.has(order.code) }),
     review: addReview,
+    claim: (claim) => { applyClaim(claim); rerender(claim.code); },
   });
+  // Claims run out on their own: redraw the rows whose claim has just expired.
+  setInterval(() => {
+    for (const row of rows.values()) {
+      if (row.dataset.holder && !liveClaim(row.dataset.code)) rerender(row.dataset.code);
+    }
+  }, 5000);
 }
 
 counts();

@@ -1,0 +1,126 @@
+// Staff console helpers for rush hour: claims (who is on which order, live), new-order alerts
+// (sound and desktop notification, off until switched on), and a delayed action with undo.
+import { api, el, me, t } from "./console.js";
+
+// --- claims ----------------------------------------------------------------------------------
+
+export const claims = new Map(); // code -> {holder, expires_at}
+let offset = 0; // server clock minus ours, seconds
+
+export function serverNow() { return Date.now() / 1000 + offset; }
+
+export function liveClaim(code) {
+  const claim = claims.get(code);
+  return claim && claim.holder && claim.expires_at > serverNow() ? claim : null;
+}
+
+export function applyClaim(claim) {
+  if (!claim || !claim.code) return;
+  if (claim.holder) claims.set(claim.code, claim); else claims.delete(claim.code);
+}
+
+export async function loadClaims(showId) {
+  const result = await api("GET", `/api/shows/${encodeURIComponent(showId)}/claims`);
+  if (!result.ok) return;
+  offset = result.data.server_time - Date.now() / 1000;
+  claims.clear();
+  for (const claim of result.data.claims) applyClaim(claim);
+}
+
+// The chip and button a row shows: "An đang xử lý" to others, "Bạn đang xử lý" + release to
+// the holder, "Nhận xử lý" when nobody holds it.
+export function claimControls(code, onChange) {
+  const claim = liveClaim(code);
+  const box = el("span", { class: "claim" });
+  if (claim && claim.holder !== me) {
+    box.append(el("span", { class: "claim-chip other", dataset: { holder: claim.holder } },
+      t("console.claim.other", { name: claim.holder })));
+    return box;
+  }
+  if (claim) box.append(el("span", { class: "claim-chip mine" }, t("console.claim.mine")));
+  const mine = Boolean(claim);
+  box.append(el("button", { type: "button", class: "btn btn-small btn-quiet act-claim",
+    "aria-pressed": String(mine),
+    onclick: async () => {
+      const result = await api(mine ? "DELETE" : "POST",
+        `/api/orders/${encodeURIComponent(code)}/claim`);
+      if (result.ok && !mine) applyClaim(result.data);
+      else if (result.ok) claims.delete(code);
+      else if (result.data && result.data.claim) applyClaim(result.data.claim);
+      onChange(code, result);
+    } }, mine ? t("console.claim.release") : t("console.claim")));
+  return box;
+}
+
+// --- alerts ----------------------------------------------------------------------------------
+
+const ALERT_KEY = "livesell.alerts";
+let audio = null;
+
+export function alertsOn() { return localStorage.getItem(ALERT_KEY) === "1"; }
+
+export function wireAlerts(toggle) {
+  toggle.checked = alertsOn();
+  toggle.addEventListener("change", async () => {
+    localStorage.setItem(ALERT_KEY, toggle.checked ? "1" : "0");
+    if (toggle.checked) {
+      audio = audio || new AudioContext();
+      if ("Notification" in window && Notification.permission === "default") {
+        try { await Notification.requestPermission(); } catch { /* ignored */ }
+      }
+    }
+  });
+}
+
+export function alertNewOrder(order) {
+  if (!alertsOn()) return;
+  try {
+    audio = audio || new AudioContext();
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.setValueAtTime(0.15, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.25);
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.25);
+  } catch { /* no sound on this device */ }
+  if ("Notification" in window && Notification.permission === "granted" && document.hidden) {
+    new Notification(t("console.alerts.title", { code: order.code }),
+      { body: order.buyer_name || "", tag: order.code });
+  }
+}
+
+// --- delayed action with undo ----------------------------------------------------------------
+
+// Runs `run` after `seconds` unless undone; the toast counts down. Leaving the page sends it
+// at once (a reject the user confirmed is never lost).
+export function withUndo(message, seconds, run, onUndo) {
+  const toast = document.getElementById("undo");
+  const text = document.getElementById("undo-text");
+  const button = document.getElementById("undo-button");
+  let left = seconds;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearInterval(timer);
+    window.removeEventListener("pagehide", finish);
+    toast.hidden = true;
+    run();
+  };
+  const draw = () => { text.textContent = message(left); };
+  const timer = setInterval(() => { left -= 1; if (left <= 0) finish(); else draw(); }, 1000);
+  window.addEventListener("pagehide", finish);
+  button.onclick = () => {
+    if (done) return;
+    done = true;
+    clearInterval(timer);
+    window.removeEventListener("pagehide", finish);
+    toast.hidden = true;
+    onUndo();
+  };
+  draw();
+  toast.hidden = false;
+  button.focus({ preventScroll: true });
+}

@@ -1,0 +1,209 @@
+"""Staff work in Chromium: claims seen live, bulk confirm of 50, reject with undo, print views
+with one QR slip per confirmed order, the report's charts, and no sideways scroll on a phone."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zxingcpp
+from aiohttp.test_utils import TestServer
+from PIL import Image
+
+from livesell import keys
+from livesell.http.auth import hash_token
+from tests.browser.test_consoles import TIMEOUT, browser, live, row  # noqa: F401
+from tests.conftest import auth, comment, post_comments
+
+playwright_api = pytest.importorskip("playwright.async_api")
+expect = playwright_api.expect
+pytestmark = pytest.mark.browser
+
+STAFF = {"An": "token-staff-an-0123456789", "Bình": "token-staff-binh-0123456789"}
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+async def login(browser: Any, server: TestServer, path: str, token: str,
+                width: int = 1280) -> Any:
+    context = await browser.new_context(viewport={"width": width, "height": 860})
+    page = await context.new_page()
+    await page.goto(str(server.make_url(f"/login?next={path}")))
+    await page.locator("summary").click()
+    await page.locator("#token").fill(token)
+    await page.locator("form.stack button[type=submit]").click()
+    await expect(page).to_have_url(str(server.make_url(path)), timeout=TIMEOUT)
+    return page
+
+
+async def staff_tokens(server: TestServer) -> None:
+    for name, token in STAFF.items():
+        await server.app[keys.STORE].add_token(hash_token(token), "staff", name, 0.0)
+
+
+async def no_overflow(page: Any) -> None:
+    widths = await page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page.url}: {widths[0]} px wide at {widths[1]} px"
+
+
+async def orders(client: Any, show: str, n: int, text: str = "chốt C1 x1") -> list[str]:
+    results = await post_comments(client, show, [
+        comment(f"b{i}", f"{text} 09{i:08d}", author=f"buyer{i}", name=f"Khách {i}")
+        for i in range(n)])
+    return [r["order"] for r in results if r.get("order")]
+
+
+async def test_two_staff_see_each_others_claims_live(live: Any, browser: Any) -> None:  # noqa: F811
+    server, client, show = live
+    await staff_tokens(server)
+    [code] = await orders(client, show, 1)
+    an = await login(browser, server, f"/staff/{show}", STAFF["An"])
+    binh = await login(browser, server, f"/staff/{show}", STAFF["Bình"])
+    await expect(row(binh, code)).to_be_visible(timeout=TIMEOUT)
+    await row(an, code).locator(".act-claim").click()
+    await expect(row(an, code).locator(".claim-chip.mine")).to_be_visible(timeout=TIMEOUT)
+    await expect(row(binh, code).locator(".claim-chip.other")).to_have_text(
+        "An đang xử lý", timeout=TIMEOUT)
+    # Bình's console offers no claim button while An holds it; the API refuses with who.
+    await expect(row(binh, code).locator(".act-claim")).to_have_count(0)
+    resp = await client.post(f"/api/orders/{code}/claim", headers=auth(STAFF["Bình"]))
+    assert resp.status == 409
+    assert (await resp.json())["claim"]["holder"] == "An"
+    # A reload keeps the claim (it lives in the store), and letting go shows everywhere.
+    await binh.reload()
+    await expect(row(binh, code).locator(".claim-chip.other")).to_be_visible(timeout=TIMEOUT)
+    await row(an, code).locator(".act-claim").click()
+    await expect(row(binh, code).locator(".claim-chip")).to_have_count(0, timeout=TIMEOUT)
+    await expect(row(binh, code).locator(".act-claim")).to_be_visible()
+
+
+async def test_bulk_confirm_of_fifty_orders(live: Any, browser: Any) -> None:  # noqa: F811
+    server, client, show = live
+    codes = await orders(client, show, 50, "chốt A2 x1")
+    assert len(codes) == 50
+    await staff_tokens(server)
+    page = await login(browser, server, f"/staff/{show}", STAFF["An"])
+    await expect(page.locator("#orders li.order")).to_have_count(50, timeout=TIMEOUT)
+    await page.locator("#bulk-all").click()
+    await expect(page.locator("#bulk-count")).to_have_text("Đã chọn 50")
+    await page.locator("#bulk-confirm").click()
+    await expect(page.locator('#orders li.order[data-status="confirmed"]')).to_have_count(
+        50, timeout=TIMEOUT * 2)
+    await expect(page.locator("#notice-text")).to_have_text("Xong 50/50 đơn")
+    listed = await (await client.get(f"/api/shows/{show}/orders?status=confirmed",
+                                     headers=auth())).json()
+    assert len(listed["orders"]) == 50
+
+
+async def test_reject_asks_then_can_be_undone(live: Any, browser: Any) -> None:  # noqa: F811
+    server, client, show = live
+    await staff_tokens(server)
+    first, second = await orders(client, show, 2)
+    page = await login(browser, server, f"/staff/{show}", STAFF["An"])
+    await row(page, first).get_by_role("button", name="Từ chối").first.click()
+    await row(page, first).locator(".act-reject-yes").click()
+    await expect(page.locator("#undo")).to_be_visible()
+    await page.locator("#undo-button").click()
+    await expect(page.locator("#undo")).to_be_hidden()
+    await expect(page.locator("#notice-text")).to_contain_text(first)
+    # Past the undo time nothing was sent: the order is still captured.
+    got = await (await client.get(f"/api/orders/{first}", headers=auth())).json()
+    assert got["status"] == "captured"
+    # Without undo, the reject goes through once the five seconds have run.
+    await row(page, second).get_by_role("button", name="Từ chối").first.click()
+    await row(page, second).locator(".act-reject-yes").click()
+    await expect(row(page, second).locator(".badge").first).to_have_text("Từ chối",
+                                                                          timeout=9000)
+    got = await (await client.get(f"/api/orders/{first}", headers=auth())).json()
+    assert got["status"] == "captured"
+
+
+async def test_slips_one_per_confirmed_order_with_a_readable_qr(live: Any,  # noqa: F811
+                                                                browser: Any) -> None:
+    server, client, show = live
+    await staff_tokens(server)
+    codes = await orders(client, show, 4, "chốt A2 x1")
+    for code in codes[:3]:
+        order = await (await client.get(f"/api/orders/{code}", headers=auth())).json()
+        resp = await client.post(f"/api/orders/{code}/confirm", headers=auth(),
+                                 json={"version": order["version"]})
+        assert resp.status == 200
+    page = await login(browser, server, f"/staff/{show}/print?format=slip", STAFF["An"],
+                       width=390)
+    slips = page.locator("article.slip")
+    await expect(slips).to_have_count(3)
+    found = []
+    for i in range(3):
+        shot = await slips.nth(i).locator(".slip-qr svg").screenshot()
+        decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))
+        found.append(decoded[0].text if decoded else None)
+    assert sorted(found) == sorted(codes[:3])
+    await no_overflow(page)
+    await page.emulate_media(media="print")
+    await page.set_viewport_size({"width": 302, "height": 800})
+    await no_overflow(page)
+    # The A4 list: one row per confirmed order, each with a tick box.
+    await page.goto(str(server.make_url(f"/staff/{show}/print?format=a4")))
+    await expect(page.locator("table.packing tbody tr")).to_have_count(3)
+    await expect(page.locator("table.packing .box")).to_have_count(3)
+    # Printing marks the orders as printed; the console shows it.
+    await page.emulate_media(media="screen")
+    await page.evaluate("window.dispatchEvent(new Event('beforeprint'));"
+                        "window.dispatchEvent(new Event('afterprint'))")
+    printed = await (await client.get(f"/api/shows/{show}/printed", headers=auth())).json()
+    for _ in range(50):
+        if len(printed["printed"]) == 3:
+            break
+        await page.wait_for_timeout(100)
+        printed = await (await client.get(f"/api/shows/{show}/printed", headers=auth())).json()
+    assert sorted(printed["printed"]) == sorted(codes[:3])
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+async def test_no_sideways_scroll_and_the_report_draws(live: Any, browser: Any,  # noqa: F811
+                                                       width: int) -> None:
+    server, client, show = live
+    codes = await orders(client, show, 6, "chốt A1 1kg x1")
+    await post_comments(client, show, [comment("r1", "chốt CUA9 x2", author="z", name="Hà")])
+    for code in codes[:4]:
+        order = await (await client.get(f"/api/orders/{code}", headers=auth())).json()
+        await client.post(f"/api/orders/{code}/confirm", headers=auth(),
+                          json={"version": order["version"]})
+    await client.post(f"/api/shows/{show}/end", headers=auth())
+    page = await login(browser, server, f"/host/{show}", "test-host-token", width=width)
+    await expect(page.locator(".product").first).to_be_visible(timeout=TIMEOUT)
+    await expect(page.locator("#report-link")).to_be_visible()
+    await no_overflow(page)
+    await shot(page, f"host-{width}")
+    await page.goto(str(server.make_url(f"/staff/{show}")))
+    await expect(page.locator("#orders li.order")).to_have_count(6, timeout=TIMEOUT)
+    await expect(page.locator("#review li.review-item")).to_have_count(1, timeout=TIMEOUT)
+    # The review picker lists products, and sizes only for the chosen one.
+    options = await page.locator("#review select.product option").count()
+    assert options == len((await (await client.get(f"/api/shows/{show}")).json())["lineup"])
+    await no_overflow(page)
+    await shot(page, f"staff-{width}")
+    await page.goto(str(server.make_url(f"/staff/{show}/report")))
+    await expect(page.locator("body")).to_have_attribute("data-charts", "2", timeout=TIMEOUT)
+    await expect(page.locator("#chart-minutes canvas")).to_have_count(1)
+    await expect(page.locator("#chart-revenue canvas")).to_have_count(1)
+    painted = await page.evaluate("""() => [...document.querySelectorAll('.chart-box canvas')]
+        .map((c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                      let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; })""")
+    assert all(n > 500 for n in painted), painted
+    await expect(page.locator('[data-total="orders"]')).to_have_text("6")
+    await expect(page.locator('[data-total="confirmed"]')).to_have_text("4")
+    await no_overflow(page)
+    await shot(page, f"report-{width}")
+
+
+async def shot(page: Any, name: str) -> None:
+    target = Path(os.environ.get("LIVESELL_SHOT_DIR", "/tmp/livesell-shots"))
+    target.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(target / f"{name}.png"), full_page=True)
+    if os.environ.get("LIVESELL_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
