@@ -13,6 +13,14 @@ function money(v) {
   return String(v);
 }
 
+// 24-hour clock as the coops read it ("15:05"); xs are already shifted to show time.
+function hhmm(u, vals) {
+  return vals.map((v) => {
+    const d = new Date(v * 1000);
+    return `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
+  });
+}
+
 function size(box) {
   const width = Math.max(240, Math.floor(box.clientWidth));
   return { width, height: Math.round(Math.min(320, Math.max(200, width * 0.55))) };
@@ -24,8 +32,13 @@ function make(id, series, values, opts = {}) {
   const chart = new uPlot({
     ...size(box),
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"),
-    scales: { x: { time: true } },
-    axes: [{ space: 70 }, { size: 56, values: opts.money ? (u, vals) => vals.map(money) : undefined }],
+    // At least ten minutes wide, from zero up: one busy minute still reads as a bar, not a
+    // dot floating in a span of years.
+    scales: {
+      x: { time: true, range: (u, min, max) => [Math.min(min, max - 540) - 30, max + 30] },
+      y: { range: (u, min, max) => [0, Math.max(opts.money ? 1000 : 5, max * 1.15)] },
+    },
+    axes: [{ space: 60, values: hhmm }, { size: 56, values: opts.money ? (u, vals) => vals.map(money) : undefined }],
     legend: { live: false },
     cursor: { drag: { x: false, y: false } },
     series: [{}, ...series],
