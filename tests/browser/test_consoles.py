@@ -115,7 +115,9 @@ async def test_stale_console_gets_a_conflict_message(live: Any, browser: Any) ->
     # The stale console still shows the old version and acts on it.
     await expect(row(stale, code).locator(".badge")).to_have_text("Mới")
     await row(stale, code).get_by_role("button", name="Từ chối").click()
-    await expect(stale.locator("#notice")).to_be_visible(timeout=TIMEOUT)
+    # Reject asks first, then waits out its undo time before it is sent.
+    await row(stale, code).locator(".act-reject-yes").click()
+    await expect(stale.locator("#notice")).to_be_visible(timeout=TIMEOUT * 2)
     await expect(stale.locator("#notice-text")).to_contain_text(code)
     await expect(stale.locator("#notice-text")).to_contain_text("người khác")
     # The row now holds the fresh order from the 409 body.
@@ -174,7 +176,8 @@ async def test_review_item_is_resolved_into_an_order(live: Any, browser: Any) ->
     assert results[0]["status"] == "review"
     item = page.locator("#review li.review-item")
     await expect(item.locator(".comment-text")).to_have_text("chốt CUA9 x2", timeout=TIMEOUT)
-    await item.locator("select").select_option("A1:500g")
+    await item.locator("select.product").select_option("A1")
+    await item.locator("select.size").select_option("500g")
     await item.locator("input.qty").fill("2")
     await item.get_by_role("button", name="Tạo đơn").click()
     await expect(page.locator("#review li.review-item")).to_have_count(0, timeout=TIMEOUT)

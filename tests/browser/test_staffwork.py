@@ -18,15 +18,21 @@ from livesell import keys
 from livesell.app import create_app
 from livesell.config import Settings
 from livesell.http.auth import hash_token
-from tests.browser.test_consoles import TIMEOUT, browser, live, row  # noqa: F401
+from tests.browser.test_consoles import TIMEOUT, live, row  # noqa: F401
 from tests.conftest import ROLE_TOKENS, Clock, auth, comment, post_comments, seed_show
 
 playwright_api = pytest.importorskip("playwright.async_api")
 expect = playwright_api.expect
 pytestmark = pytest.mark.browser
 
+# Pixels drawn on each chart canvas (alpha > 0).
+PAINTED = """() => [...document.querySelectorAll('.chart-box canvas')].map((c) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; })"""
 STAFF = {"An": "token-staff-an-0123456789", "Bình": "token-staff-binh-0123456789"}
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+README_SHOTS = {"report-1440": "report", "report-390": "report-phone",
+                "staff-390": "staff-phone", "host-390": "host-phone"}
 
 
 @pytest.fixture
@@ -48,7 +54,7 @@ async def a_show(client: Any, show: str, clock: Clock) -> None:
     texts = ["chốt A1 500g", "lấy B1 500ml x2", "A2 x1", "chốt C1", "mua B1 1l",
              "giá A1 bao nhiêu?", "đẹp quá", "chốt A1 1kg x1"]
     n = 0
-    for minute, count in enumerate([3, 5, 8, 14, 22, 30, 18, 12, 9, 6, 4, 3, 2, 1]):
+    for count in [3, 5, 8, 14, 22, 30, 18, 12, 9, 6, 4, 3, 2, 1]:
         batch = []
         for _ in range(count):
             n += 1
@@ -69,9 +75,9 @@ async def a_show(client: Any, show: str, clock: Clock) -> None:
     await client.post(f"/api/shows/{show}/end", headers=auth())
 
 
-async def login(browser: Any, server: TestServer, path: str, token: str,
+async def login(chromium: Any, server: TestServer, path: str, token: str,
                 width: int = 1280) -> Any:
-    context = await browser.new_context(viewport={"width": width, "height": 860})
+    context = await chromium.new_context(viewport={"width": width, "height": 860})
     page = await context.new_page()
     await page.goto(str(server.make_url(f"/login?next={path}")))
     await page.locator("summary").click()
@@ -230,9 +236,7 @@ async def test_no_sideways_scroll_and_the_report_draws(timed: Any, browser: Any,
     await expect(page.locator("body")).to_have_attribute("data-charts", "2", timeout=TIMEOUT)
     await expect(page.locator("#chart-minutes canvas")).to_have_count(1)
     await expect(page.locator("#chart-revenue canvas")).to_have_count(1)
-    painted = await page.evaluate("""() => [...document.querySelectorAll('.chart-box canvas')]
-        .map((c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                      let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; })""")
+    painted = await page.evaluate(PAINTED)
     assert all(n > 500 for n in painted), painted
     # The page's figures are the JSON report's (one definition of revenue).
     revenue = await page.locator('[data-total="revenue"]').text_content()
@@ -250,6 +254,6 @@ async def shot(page: Any, name: str) -> None:
     target = Path(os.environ.get("LIVESELL_SHOT_DIR", "/tmp/livesell-shots"))
     target.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(target / f"{name}.png"), full_page=True)
-    if os.environ.get("LIVESELL_SCREENSHOTS") == "1":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    readme = README_SHOTS.get(name)
+    if readme and os.environ.get("LIVESELL_SCREENSHOTS") == "1":
+        await page.screenshot(path=str(SHOTS / f"{readme}.png"), full_page=name in ("report-390", "host-390"))
