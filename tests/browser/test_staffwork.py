@@ -257,3 +257,50 @@ async def shot(page: Any, name: str) -> None:
     readme = README_SHOTS.get(name)
     if readme and os.environ.get("LIVESELL_SCREENSHOTS") == "1":
         await page.screenshot(path=str(SHOTS / f"{readme}.png"), full_page=name in ("report-390", "host-390"))
+
+
+async def test_edit_changes_a_size_and_adds_a_line(live: Any, browser: Any) -> None:  # noqa: F811
+    server, client, show = live
+    await staff_tokens(server)
+    [code] = [r["order"] for r in await post_comments(client, show, [
+        comment("e1", "chốt A1 500g x2 0912345678")])]
+    page = await login(browser, server, f"/staff/{show}", STAFF["An"])
+    await row(page, code).get_by_role("button", name="Sửa").click()
+    await page.locator("#edit-lines select.size").select_option("1kg")
+    await page.locator("#edit-add-product").select_option("C1")
+    await page.locator("#edit-add").click()
+    await expect(page.locator("#edit-lines .edit-line")).to_have_count(2)
+    await page.get_by_role("button", name="Lưu").click()
+    await expect(row(page, code).locator(".lines")).to_contain_text("A1:1kg × 2",
+                                                                    timeout=TIMEOUT)
+    order = await (await client.get(f"/api/orders/{code}", headers=auth())).json()
+    live_lines = {(line["code"], line["variant"]): line["qty"] for line in order["lines"]
+                  if line["state"] in ("held", "waitlisted")}
+    assert live_lines == {("A1", "1kg"): 2, ("C1", ""): 1}
+
+
+async def test_new_orders_fade_and_group_by_customer(live: Any, browser: Any) -> None:  # noqa: F811
+    server, client, show = live
+    await staff_tokens(server)
+    page = await login(browser, server, f"/staff/{show}", STAFF["An"])
+    first = (await post_comments(client, show, [
+        comment("g1", "chốt A2", author="same", name="Lan"),
+        comment("g2", "chốt C1", author="other", name="Mai")]))[0]["order"]
+    await expect(page.locator("#orders li.order.fresh").first).to_be_visible(timeout=TIMEOUT)
+    # The highlight is gone once its fade has run (5 s).
+    await expect(page.locator("#orders li.order.fresh")).to_have_count(0, timeout=8000)
+    await page.locator("#group-customer").check()
+    await expect(page.locator("#orders li.group-head")).to_have_count(0)
+    await page.locator("#alerts").check()  # sound on: a new order must not break the queue
+    # Lan's first order is confirmed, so her next comment opens a second order: one group.
+    order = await (await client.get(f"/api/orders/{first}", headers=auth())).json()
+    await client.post(f"/api/orders/{first}/confirm", headers=auth(),
+                      json={"version": order["version"]})
+    await post_comments(client, show, [comment("g3", "chốt B1 500ml", author="same",
+                                               name="Lan")])
+    await expect(page.locator("#orders li.order")).to_have_count(3, timeout=TIMEOUT)
+    await expect(page.locator("#orders li.group-head")).to_have_count(1, timeout=TIMEOUT)
+    await expect(page.locator("#orders li.group-head .buyer")).to_have_text("Lan")
+    grouped = await page.locator("#orders > li").evaluate_all(
+        "(items) => items.map((li) => li.className.split(' ')[0])")
+    assert grouped[:3] == ["group-head", "order", "order"]

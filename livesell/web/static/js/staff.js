@@ -1,14 +1,15 @@
 // Staff console: the live order queue and the review queue.
 // Every action sends the order's version; a 409 brings back the fresh order, which replaces
 // the row, and the conflict is said out loud rather than retried silently.
-import { api, clearNotice, connectStaff, el, lang, notify, show, sku, t, vnd } from "./console.js";
-import { alertNewOrder, applyClaim, claimControls, liveClaim, loadClaims, wireAlerts, withUndo }
-  from "./staff_tools.js";
+import { api, clearNotice, connectStaff, el, notify, show, sku, t, vnd } from "./console.js";
+import { editDialog } from "./staff_edit.js";
+import { reviewQueue } from "./staff_review.js";
+import { alertNewOrder, applyClaim, claimControls, clock, fold, liveClaim, loadClaims, wireAlerts,
+  withUndo } from "./staff_tools.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
 const orders = new Map(); // code -> order
 const rows = new Map(); // code -> <li>
-const reviews = new Map(); // id -> review item
 let lineup = [];
 let selected = null;
 let loaded = false;
@@ -16,6 +17,8 @@ const picked = new Set(); // codes ticked for a bulk action
 const printed = new Map(); // code -> when its slip or list was printed
 const pendingReject = new Set(); // codes waiting out their undo time
 const UNDO_SECONDS = 5;
+const FRESH_MS = 5000; // as long as the fresh-fade animation in console.css
+const freshSince = new Map(); // code -> when it arrived, while its highlight fades
 
 // Extra badges on an order's head: each function gets the order and returns a node or null.
 // Other features push their own here (payment state, customer flags...).
@@ -37,16 +40,6 @@ const ACTIONS = {
   shipped: ["paid"],
 };
 const EDITABLE = ["captured", "confirmed"];
-
-function fold(text) {
-  return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
-    .replace(/đ/g, "d").replace(/Đ/g, "d").toLowerCase();
-}
-
-function clock(seconds) {
-  return new Date(seconds * 1000).toLocaleTimeString(lang === "en" ? "en-GB" : "vi-VN",
-    { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
 
 function report(result, code) {
   const error = result.error;
@@ -198,10 +191,24 @@ function upsert(order, { force = false, fresh = false } = {}) {
   }
   rows.set(order.code, row);
   if (selected === order.code) row.classList.add("selected");
+  if (fresh) freshSince.set(order.code, Date.now());
+  const since = freshSince.get(order.code);
+  if (since !== undefined) {
+    // The highlight fades out by CSS animation; a row rebuilt meanwhile (the order changed
+    // again) carries on from where the fade was, and the class goes once it has run.
+    const elapsed = Date.now() - since;
+    if (elapsed < FRESH_MS) {
+      row.classList.add("fresh");
+      row.style.animationDelay = `-${elapsed}ms`;
+      row.addEventListener("animationend", () => {
+        row.classList.remove("fresh");
+        freshSince.delete(order.code);
+      }, { once: true });
+    } else {
+      freshSince.delete(order.code);
+    }
+  }
   if (fresh) {
-    // The highlight fades out by CSS animation; the class goes once it has run.
-    row.classList.add("fresh");
-    row.addEventListener("animationend", () => row.classList.remove("fresh"), { once: true });
     alertNewOrder(order);
     document.getElementById("announce").textContent =
       t("console.new_order", { code: order.code, name: order.buyer_name || "" });
@@ -311,199 +318,14 @@ function move(step) {
   select(shown[index].dataset.code);
 }
 
-// --- edit dialog ---------------------------------------------------------------------------
-
-const dialog = document.getElementById("edit");
-let editing = null;
-
-function openEdit(code) {
-  const order = orders.get(code);
-  if (!order) return;
-  editing = code;
-  document.getElementById("edit-h").textContent = t("console.edit.title", { code });
-  const box = document.getElementById("edit-lines");
-  box.replaceChildren();
-  // The API sets one quantity per product variant (summed over its lines), so several
-  // comments for the same variant show as one field.
-  const totals = new Map();
-  for (const line of order.lines.filter((l) => l.state !== "released")) {
-    const key = sku(line.code, line.variant);
-    const entry = totals.get(key) || { code: line.code, variant: line.variant, qty: 0 };
-    entry.qty += line.qty;
-    totals.set(key, entry);
-  }
-  for (const entry of totals.values()) box.append(editLine(entry.code, entry.variant, entry.qty));
-  const contact = order.contact || {};
-  document.getElementById("edit-name").value = contact.name || "";
-  document.getElementById("edit-phone").value = contact.phone || "";
-  document.getElementById("edit-address").value = contact.address || "";
-  dialog.showModal();
-}
-
-// A line of the edit dialog: the size can change (among that product's sizes) and the
-// quantity; 0 removes it. New lines start with qty 0 in data-qty so they count as a change.
-let lineIndex = 0;
-function editLine(code, variant, qty, fresh = false) {
-  const id = `edit-qty-${lineIndex++}`;
-  const product = lineup.find((p) => p.code === code);
-  const sizes = product ? product.variants.map((v) => v.label) : [variant];
-  const size = el("select", { class: "size", "aria-label": `${code} — ${t("console.edit.size")}` });
-  for (const label of sizes) {
-    size.append(el("option", { value: label, selected: label === variant }, label || "—"));
-  }
-  return el("div", { class: "edit-line", dataset: { code, variant, qty: fresh ? 0 : qty } },
-    el("label", { for: id, class: "code" }, code), sizes.length > 1 ? size : el("span"),
-    el("input", { id, type: "number", min: "0", step: "1", value: qty, inputmode: "numeric",
-      class: "qty", "aria-label": `${sku(code, variant)} — ${t("console.edit.qty")}` }));
-}
-
-function editLines() {
-  // One quantity per product and size: a size change moves the quantity to the new size.
-  const want = new Map();
-  let changed = false;
-  for (const line of document.querySelectorAll("#edit-lines .edit-line")) {
-    const code = line.dataset.code;
-    const before = line.dataset.variant;
-    const select = line.querySelector("select.size");
-    const after = select ? select.value : before;
-    const qty = Number.parseInt(line.querySelector("input.qty").value, 10) || 0;
-    if (after !== before || String(qty) !== line.dataset.qty) changed = true;
-    const from = sku(code, before);
-    if (!want.has(from)) want.set(from, { code, variant: before, qty: 0 });
-    const to = sku(code, after);
-    if (!want.has(to)) want.set(to, { code, variant: after, qty: 0 });
-    want.get(to).qty += qty;
-  }
-  return changed ? [...want.values()] : null;
-}
-
-const addProduct = document.getElementById("edit-add-product");
-document.getElementById("edit-add").addEventListener("click", () => {
-  const product = lineup.find((p) => p.code === addProduct.value);
-  if (!product) return;
-  document.getElementById("edit-lines").append(
-    editLine(product.code, product.variants[0]?.label || "", 1, true));
-});
-document.getElementById("edit-cancel").addEventListener("click", () => dialog.close());
-document.getElementById("edit-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const order = orders.get(editing);
-  if (!order) { dialog.close(); return; }
-  const body = { version: order.version };
-  const lines = editLines();
-  if (lines) body.lines = lines;
-  const contact = order.contact || {};
-  const next = { name: document.getElementById("edit-name").value.trim(),
-    phone: document.getElementById("edit-phone").value.trim(),
-    address: document.getElementById("edit-address").value.trim() };
-  if (Object.keys(next).some((key) => next[key] !== (contact[key] || ""))) body.contact = next;
-  dialog.close();
-  if (!body.lines && !body.contact) return;
-  clearNotice();
-  const result = await api("PATCH", `/api/orders/${encodeURIComponent(order.code)}`, body);
-  if (result.ok) upsert(result.data); else report(result, order.code);
+const { dialog, openEdit, addProduct } = editDialog({
+  order: (code) => orders.get(code), lineup: () => lineup, upsert: (order) => upsert(order),
+  report,
 });
 
-// --- review queue --------------------------------------------------------------------------
-
-// Prefill the picker: a lineup code named by the parser's reason ("which variant of B5?")
-// or in the comment itself, else the pinned product.
-function guess(item) {
-  for (const text of [item.reason, item.text]) {
-    const words = fold(text).toUpperCase().split(/[^A-Z0-9]+/);
-    const found = lineup.find((p) => words.includes(p.code.toUpperCase()));
-    if (found) return found.code;
-  }
-  return show.pinned || lineup[0]?.code;
-}
-
-// Product first, then only that product's sizes: a lineup of 117 products no longer renders
-// every size of every product for every review item.
-function sizePicker(code) {
-  const product = lineup.find((p) => p.code === code);
-  const select = el("select", { class: "size", "aria-label": t("console.review.size") });
-  for (const variant of product ? product.variants : []) {
-    select.append(el("option", { value: variant.label }, variant.label || "—"));
-  }
-  select.hidden = !product || product.variants.length < 2;
-  return select;
-}
-
-function buildReview(item) {
-  const code = guess(item);
-  const picker = el("select", { class: "product", "aria-label": t("console.product") });
-  for (const product of lineup) {
-    picker.append(el("option", { value: product.code, selected: product.code === code },
-      `${product.code} — ${product.name}`));
-  }
-  let size = sizePicker(picker.value);
-  picker.addEventListener("change", () => { const next = sizePicker(picker.value); size.replaceWith(next); size = next; });
-  const qty = el("input", { type: "number", min: "1", step: "1", value: "1", class: "qty",
-    inputmode: "numeric", "aria-label": t("console.edit.qty") });
-  const pick = el("input", { type: "checkbox", class: "pick-review",
-    "aria-label": t("console.select", { code: item.id }) });
-  const form = el("form", { class: "review-form" }, pick, picker, size, qty,
-    el("button", { type: "submit", class: "btn btn-small btn-primary" }, t("console.review.resolve")),
-    el("button", { type: "button", class: "btn btn-small btn-quiet",
-      onclick: () => reviewAction(item.id, "dismiss") }, t("console.review.dismiss")));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const chosen = form.querySelector("select.size");
-    reviewAction(item.id, "resolve", { items: [{ code: picker.value,
-      variant: chosen && chosen.options.length ? chosen.value : null,
-      qty: Number.parseInt(qty.value, 10) || 1 }] });
-  });
-  return el("li", { class: "review-item", dataset: { id: item.id } },
-    el("div", { class: "review-head" },
-      el("span", { class: "buyer" }, item.author_name || "—"),
-      el("time", { class: "muted small" }, clock(item.created_at))),
-    el("blockquote", { class: "comment-text" }, item.text),
-    el("div", { class: "muted small" }, item.reason),
-    form);
-}
-
-async function reviewAction(id, action, body = {}) {
-  clearNotice();
-  const result = await api("POST", `/api/review/${id}/${action}`, body);
-  if (!result.ok) {
-    if (result.error.code === "insufficient_stock") report(result, "");
-    else notify(t("console.error", { message: result.error.message }));
-    return;
-  }
-  removeReview(id);
-  if (action === "resolve" && result.data && result.data.code) {
-    upsert(result.data);
-    notify(t("console.review.resolved", { order: result.data.code }), "ok");
-  }
-}
-
-document.getElementById("review-dismiss").addEventListener("click", async () => {
-  const ids = [...document.querySelectorAll("#review .pick-review:checked")]
-    .map((box) => Number(box.closest("li").dataset.id));
-  if (!ids.length) return;
-  const result = await api("POST", `${base}/review/bulk`, { action: "dismiss", ids });
-  if (!result.ok) { notify(t("console.error", { message: result.error.message })); return; }
-  for (const answer of result.data.results) if (answer.ok) removeReview(answer.id);
+const { addReview, removeReview, reviewCount, reviews } = reviewQueue({
+  lineup: () => lineup, upsert: (order) => upsert(order), report,
 });
-
-function removeReview(id) {
-  reviews.delete(id);
-  document.querySelector(`#review li[data-id="${CSS.escape(String(id))}"]`)?.remove();
-  reviewCount();
-}
-
-function addReview(item) {
-  if (item.status && item.status !== "open") { removeReview(item.id); return; }
-  if (reviews.has(item.id)) return;
-  reviews.set(item.id, item);
-  document.getElementById("review").prepend(buildReview(item));
-  reviewCount();
-}
-
-function reviewCount() {
-  document.getElementById("review-count").textContent = reviews.size ? String(reviews.size) : "";
-  document.getElementById("review-empty").hidden = reviews.size > 0;
-}
 
 // --- keyboard ------------------------------------------------------------------------------
 

@@ -1,6 +1,18 @@
 // Staff console helpers for rush hour: claims (who is on which order, live), new-order alerts
 // (sound and desktop notification, off until switched on), and a delayed action with undo.
-import { api, el, me, t } from "./console.js";
+import { api, el, lang, me, t } from "./console.js";
+
+// Search and matching ignore case and Vietnamese diacritics, like the server's parser.
+export function fold(text) {
+  return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+    .replace(/đ/g, "d").replace(/Đ/g, "d").toLowerCase();
+}
+
+export function clock(seconds) {
+  return new Date(seconds * 1000).toLocaleTimeString(lang === "en" ? "en-GB" : "vi-VN",
+    { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
 
 // --- claims ----------------------------------------------------------------------------------
 
