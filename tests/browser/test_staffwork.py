@@ -256,7 +256,8 @@ async def shot(page: Any, name: str) -> None:
     await page.screenshot(path=str(target / f"{name}.png"), full_page=True)
     readme = README_SHOTS.get(name)
     if readme and os.environ.get("LIVESELL_SCREENSHOTS") == "1":
-        await page.screenshot(path=str(SHOTS / f"{readme}.png"), full_page=name in ("report-390", "host-390"))
+        await page.screenshot(path=str(SHOTS / f"{readme}.png"),
+                              full_page=name in ("report-390", "host-390"))
 
 
 async def test_edit_changes_a_size_and_adds_a_line(live: Any, browser: Any) -> None:  # noqa: F811
