@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.claims import Claim
+from ..domain.claims import Claim, Duty
 from ..domain.errors import DomainError, NotFound, StaleVersion
 from ..realtime import names
 from ..store.base import Store
@@ -21,6 +21,8 @@ from .service import CaptureService
 Push = Callable[[str, str, Any], Awaitable[None]]
 BULK_ORDER_ACTIONS = ("confirm", "reject", "cancel", "paid", "shipped")
 BULK_LIMIT = 500
+# A console says it is on duty every minute; a closed laptop drops off the roster after this.
+DUTY_SECONDS = 90.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,19 @@ class StaffWork:
 
     async def claims(self, show_id: str) -> list[Claim]:
         return await self.store.list_claims(show_id, self.clock())
+
+    async def duty(self, show_id: str, who: str, on: bool,
+                   products: Sequence[str]) -> list[Duty]:
+        """Join (or renew, or leave) the show's roster; the new roster goes to every console."""
+        now = self.clock()
+        until = now + DUTY_SECONDS if on else now
+        await self.store.set_duty(show_id, Duty(who, tuple(p.upper() for p in products), until))
+        roster = await self.store.list_duty(show_id, now)
+        await self.push(show_id, names.DUTY, {"duty": [d.to_json() for d in roster]})
+        return roster
+
+    async def roster(self, show_id: str) -> list[Duty]:
+        return await self.store.list_duty(show_id, self.clock())
 
     async def bulk(self, show_id: str, action: str, items: Sequence[BulkItem],
                    actor: str) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """Claims and bulk actions for staff at rush hour.
 
-- ``GET /api/shows/{id}/claims``: live claims of a show (who is on which order).
+- ``GET /api/shows/{id}/claims``: live claims of a show (who is on which order) and the roster.
+- ``POST /api/shows/{id}/duty`` ``{"on", "products"?}``: join, renew or leave the roster.
 - ``POST /api/orders/{code}/claim``, ``DELETE …/claim``: take or renew, let go.
 - ``POST /api/shows/{id}/orders/bulk`` ``{"action", "orders": [{"code", "version"}]}``.
 - ``POST /api/shows/{id}/review/bulk`` ``{"action": "dismiss", "ids": [...]}``.
@@ -33,9 +34,25 @@ def _selection(body: object, key: str) -> list[object]:
 @requires("staff")
 async def list_claims(request: web.Request) -> web.Response:
     show = await request.app[keys.VIEWS].show(request.match_info["id"])
-    claims = await request.app[keys.STAFFWORK].claims(show.id)
-    return ok({"claims": [c.to_json() for c in claims],
+    work = request.app[keys.STAFFWORK]
+    claims = await work.claims(show.id)
+    roster = await work.roster(show.id)
+    return ok({"claims": [c.to_json() for c in claims], "duty": [d.to_json() for d in roster],
                "server_time": request.app[keys.CLOCK]()})
+
+
+@routes.post("/api/shows/{id}/duty")
+@requires("staff")
+async def duty(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    on = want(body, "on", bool)
+    products = want(body, "products", list, required=False, default=[])
+    if len(products) > 200 or any(not isinstance(p, str) or len(p) > 40 for p in products):
+        raise Invalid("field 'products' must be a list of product codes", field="products")
+    show = await request.app[keys.VIEWS].show(request.match_info["id"])
+    roster = await request.app[keys.STAFFWORK].duty(show.id, principal(request).name, on,
+                                                    products)
+    return ok({"duty": [d.to_json() for d in roster]})
 
 
 @routes.post("/api/orders/{code}/claim")

@@ -27,3 +27,6 @@ def show_room(show_id: str) -> str:
 # server -> consoles (/staff): who holds an order ({"code", "holder", "expires_at"}; holder
 # null when let go)
 CLAIM = "claim"
+# server -> consoles (/staff): the staff on duty for a show ({"duty": [{"holder", "products",
+# "until"}]}), which every console deals new orders out with (round robin or by product)
+DUTY = "duty"

@@ -2,6 +2,7 @@
 
     {p}:show:ID:claims     hash   order code -> {"holder", "expires_at"} (claims.lua)
     {p}:show:ID:printed    hash   order code -> when its packing slip or list was printed
+    {p}:show:ID:duty       hash   staff name -> {"products", "until"} (who is on duty)
 
 Claims change through one small script (``redis_scripts/claims.lua``, the twin of
 ``domain.claims``); expired ones are dropped when listed.
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-from ..domain.claims import Claim, ClaimHeld
+from ..domain.claims import Claim, ClaimHeld, Duty
 from .redis_conn import reachable
 
 _SCRIPTS: dict[int, AsyncScript] = {}
@@ -79,6 +80,22 @@ class RedisClaims:
                 claims.append(Claim(str(code), show_id, str(entry["holder"]),
                                     float(entry["expires_at"])))
         return sorted(claims, key=lambda c: c.code)
+
+    async def set_duty(self, show_id: str, duty: Duty) -> None:
+        with reachable():
+            await self.client.hset(self.key("show", show_id, "duty"), duty.holder, json.dumps(
+                {"products": list(duty.products), "until": repr(duty.until)}))
+        await self._durable()
+
+    async def list_duty(self, show_id: str, now: float) -> list[Duty]:
+        with reachable():
+            raw = await self.client.hgetall(self.key("show", show_id, "duty"))
+        roster = []
+        for holder, doc in raw.items():
+            entry = json.loads(doc)
+            if float(entry["until"]) > now:
+                roster.append(Duty(str(holder), tuple(entry["products"]), float(entry["until"])))
+        return sorted(roster, key=lambda d: d.holder)
 
     async def mark_printed(self, show_id: str, codes: Sequence[str], now: float) -> None:
         if not codes:

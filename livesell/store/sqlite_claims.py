@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..domain.claims import Claim, ClaimHeld, may_release, may_take
+from ..domain.claims import Claim, ClaimHeld, Duty, may_release, may_take
 
 if TYPE_CHECKING:
     from .sqlite_engine import SqliteEngine
@@ -56,6 +57,19 @@ class SqliteClaims:
             "SELECT order_code, holder, expires_at FROM claims WHERE show_id = ? AND "
             "expires_at > ? ORDER BY order_code", (show_id, now)).fetchall())
         return [Claim(r[0], show_id, r[1], r[2]) for r in rows]
+
+    async def set_duty(self, show_id: str, duty: Duty) -> None:
+        await self.engine.write(lambda c: c.execute(
+            "INSERT INTO duty (show_id, holder, products, until) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (show_id, holder) DO UPDATE SET products = excluded.products, "
+            "until = excluded.until",
+            (show_id, duty.holder, json.dumps(list(duty.products)), duty.until)))
+
+    async def list_duty(self, show_id: str, now: float) -> list[Duty]:
+        rows = await self.engine.read(lambda c: c.execute(
+            "SELECT holder, products, until FROM duty WHERE show_id = ? AND until > ? "
+            "ORDER BY holder", (show_id, now)).fetchall())
+        return [Duty(r[0], tuple(json.loads(r[1])), r[2]) for r in rows]
 
     async def mark_printed(self, show_id: str, codes: Sequence[str], now: float) -> None:
         if not codes:

@@ -138,6 +138,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (show_id, order_code)
     );
     CREATE INDEX comments_show_time ON comments (show_id, received_at);
+    CREATE TABLE duty (
+        show_id TEXT NOT NULL, holder TEXT NOT NULL, products TEXT NOT NULL,
+        until REAL NOT NULL, PRIMARY KEY (show_id, holder)
+    );
     """,
 ]
 

@@ -305,3 +305,26 @@ async def test_new_orders_fade_and_group_by_customer(live: Any, browser: Any) ->
     grouped = await page.locator("#orders > li").evaluate_all(
         "(items) => items.map((li) => li.className.split(' ')[0])")
     assert grouped[:3] == ["group-head", "order", "order"]
+
+
+async def test_round_robin_deals_each_order_to_one_console(live: Any,  # noqa: F811
+                                                           browser: Any) -> None:
+    server, client, show = live
+    await staff_tokens(server)
+    codes = await orders(client, show, 6)
+    an = await login(browser, server, f"/staff/{show}", STAFF["An"])
+    binh = await login(browser, server, f"/staff/{show}", STAFF["Bình"])
+    for page in (an, binh):
+        await expect(page.locator("#orders li.order")).to_have_count(6, timeout=TIMEOUT)
+        await page.locator("#assign").select_option("mine")
+    for page in (an, binh):
+        await expect(page.locator("#roster")).to_contain_text("An", timeout=TIMEOUT)
+        await expect(page.locator("#roster")).to_contain_text("Bình", timeout=TIMEOUT)
+        await expect(page.locator("#orders li.order:visible")).to_have_count(3, timeout=TIMEOUT)
+    mine = set()
+    for page in (an, binh):
+        shown = await page.locator("#orders li.order:visible").evaluate_all(
+            "(rows) => rows.map((r) => r.dataset.code)")
+        assert not mine & set(shown)
+        mine |= set(shown)
+    assert mine == set(codes)

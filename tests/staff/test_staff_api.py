@@ -142,3 +142,18 @@ async def test_report_page_shows_the_json_reports_revenue(client: TestClient) ->
     assert 'id="report-data"' in html and "uPlot.iife.min.js" in html
     missing = await client.get("/staff/nope/report", headers=auth())
     assert missing.status == 404
+
+
+async def test_duty_roster_joins_and_leaves(client: TestClient) -> None:
+    await _staff(client)
+    show = await seed_show(client)
+    url = f"/api/shows/{show}/duty"
+    resp = await client.post(url, headers=auth(AN), json={"on": True, "products": ["b1"]})
+    assert [d["products"] for d in (await resp.json())["duty"]] == [["B1"]]
+    await client.post(url, headers=auth(BINH), json={"on": True})
+    listed = await (await client.get(f"/api/shows/{show}/claims", headers=auth())).json()
+    assert [d["holder"] for d in listed["duty"]] == ["An", "Bình"]
+    left = await client.post(url, headers=auth(AN), json={"on": False})
+    assert [d["holder"] for d in (await left.json())["duty"]] == ["Bình"]
+    for body in ({}, {"on": "yes"}, {"on": True, "products": [1]}):
+        assert (await client.post(url, headers=auth(AN), json=body)).status == 400

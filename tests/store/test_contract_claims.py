@@ -95,3 +95,16 @@ def test_claims_lua_twin_matches_the_domain_rule(holder: str | None, who: str, e
     finally:
         client.delete(key)
         client.close()
+
+
+async def test_duty_roster_expires(store: Store) -> None:
+    from livesell.domain.claims import Duty
+
+    await store.set_duty("s1", Duty("An", (), NOW + 90))
+    await store.set_duty("s1", Duty("Bình", ("B1",), NOW + 30))
+    roster = await store.list_duty("s1", NOW)
+    assert [(d.holder, d.products) for d in roster] == [("An", ()), ("Bình", ("B1",))]
+    assert [d.holder for d in await store.list_duty("s1", NOW + 31)] == ["An"]
+    await store.set_duty("s1", Duty("An", (), NOW))  # leaving: until now
+    assert [d.holder for d in await store.list_duty("s1", NOW)] == ["Bình"]
+    assert await store.list_duty("s2", NOW) == []

@@ -111,7 +111,7 @@ export function connectStaff(handlers) {
   socket.on("connect_error", () => {
     if (status) { status.textContent = t("console.connection.lost"); status.dataset.state = "lost"; }
   });
-  for (const name of ["order", "review", "stats", "claim"]) {
+  for (const name of ["order", "review", "stats", "claim", "duty"]) {
     if (handlers[name]) socket.on(name, handlers[name]);
   }
   return socket;

@@ -1,11 +1,11 @@
 // Staff console: the live order queue and the review queue.
 // Every action sends the order's version; a 409 brings back the fresh order, which replaces
 // the row, and the conflict is said out loud rather than retried silently.
-import { api, clearNotice, connectStaff, el, notify, show, sku, t, vnd } from "./console.js";
+import { api, clearNotice, connectStaff, el, me, notify, show, sku, t, vnd } from "./console.js";
 import { editDialog } from "./staff_edit.js";
 import { reviewQueue } from "./staff_review.js";
-import { alertNewOrder, applyClaim, claimControls, clock, fold, liveClaim, loadClaims, wireAlerts,
-  withUndo } from "./staff_tools.js";
+import { alertNewOrder, applyClaim, applyRoster, assignee, claimControls, clock, fold, liveClaim,
+  loadClaims, roster, setDuty, wireAlerts, withUndo } from "./staff_tools.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
 const orders = new Map(); // code -> order
@@ -31,6 +31,7 @@ const list = document.getElementById("orders");
 const search = document.getElementById("search");
 const statusFilter = document.getElementById("filter-status");
 const productFilter = document.getElementById("filter-product");
+const assignFilter = document.getElementById("assign");
 
 // Buttons per status, mirroring the server's transitions; the server still decides.
 const ACTIONS = {
@@ -160,6 +161,8 @@ function buildRow(order) {
 
 function matches(order) {
   if (statusFilter.value && order.status !== statusFilter.value) return false;
+  if (assignFilter.value === "mine" && assignee(order) !== me
+    && liveClaim(order.code)?.holder !== me) return false;
   if (productFilter.value && !order.lines.some((l) => l.code === productFilter.value)) return false;
   const query = fold(search.value.trim());
   if (!query) return true;
@@ -349,6 +352,24 @@ document.addEventListener("keydown", (event) => {
   if (run) { event.preventDefault(); run(); }
 });
 
+// "Mine": this console joins the roster (for the chosen product, if one is) and shows the
+// orders dealt to it; "all" leaves the roster.
+async function onDuty() {
+  const mine = assignFilter.value === "mine";
+  await setDuty(show.id, mine, mine && productFilter.value ? [productFilter.value] : []);
+  showRoster();
+  refilter();
+}
+
+function showRoster() {
+  const names = roster.map((d) => (d.products.length
+    ? `${d.holder} (${d.products.join(", ")})` : d.holder));
+  document.getElementById("roster").textContent = names.length
+    ? t("console.assign.on_duty", { names: names.join(", ") }) : "";
+}
+
+assignFilter.addEventListener("change", onDuty);
+productFilter.addEventListener("change", () => { if (assignFilter.value === "mine") onDuty(); });
 search.addEventListener("input", refilter);
 statusFilter.addEventListener("change", refilter);
 productFilter.addEventListener("change", refilter);
@@ -373,6 +394,8 @@ async function sync() {
     for (const item of review.data.review) addReview(item);
   }
   loaded = true;
+  showRoster();
+  if (assignFilter.value === "mine") onDuty();
   reviewCount();
   counts();
   if (!selected && visible().length) select(visible()[0].dataset.code, false);
@@ -393,6 +416,7 @@ async function start() {
     order: (order) => upsert(order, { fresh: loaded && !orders.has(order.code) }),
     review: addReview,
     claim: (claim) => { applyClaim(claim); rerender(claim.code); },
+    duty: (doc) => { applyRoster(doc.duty); showRoster(); refilter(); },
   });
   // Claims run out on their own: redraw the rows whose claim has just expired.
   setInterval(() => {

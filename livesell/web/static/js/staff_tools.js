@@ -37,6 +37,7 @@ export async function loadClaims(showId) {
   offset = result.data.server_time - Date.now() / 1000;
   claims.clear();
   for (const claim of result.data.claims) applyClaim(claim);
+  applyRoster(result.data.duty);
 }
 
 // The chip and button a row shows: "An đang xử lý" to others, "Bạn đang xử lý" + release to
@@ -135,4 +136,41 @@ export function withUndo(message, seconds, run, onUndo) {
   draw();
   toast.hidden = false;
   button.focus({ preventScroll: true });
+}
+
+// --- who gets which order: the roster of staff on duty ----------------------------------------
+
+export const roster = []; // [{holder, products, until}]
+
+export function applyRoster(duty) {
+  roster.splice(0, roster.length, ...(duty || []).filter((d) => d.until > serverNow()));
+}
+
+// Twin of domain/claims.py `assignee`: the staff on duty for one of the order's products (or
+// everyone on duty), the order's number-th in name order. Same roster, same answer everywhere.
+export function assignee(order) {
+  const live = roster.filter((d) => d.until > serverNow());
+  if (!live.length) return null;
+  const seq = Number.parseInt((order.code.match(/(\d+)\D*$/) || ["", "0"])[1], 10) || 0;
+  const wanted = new Set(order.lines.map((line) => line.code.toUpperCase()));
+  const chosen = live.filter((d) => d.products.some((p) => wanted.has(p.toUpperCase())));
+  const general = live.filter((d) => !d.products.length);
+  const pool = (chosen.length ? chosen : general.length ? general : live)
+    .map((d) => d.holder).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return pool[seq % pool.length];
+}
+
+let dutyTimer = null;
+
+// Join the roster (renewed every minute while on), or leave it.
+export async function setDuty(showId, on, products) {
+  clearInterval(dutyTimer);
+  const send = async () => {
+    const result = await api("POST", `/api/shows/${encodeURIComponent(showId)}/duty`,
+      { on, products });
+    if (result.ok) applyRoster(result.data.duty);
+    return result;
+  };
+  if (on) dutyTimer = setInterval(send, 60000);
+  return send();
 }
