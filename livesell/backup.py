@@ -61,7 +61,9 @@ def backup(data_dir: Path, out: Path, progress: Progress | None = None) -> Path:
     if not source.exists():
         raise BackupError(f"no database at {source} (is --data right?)")
     if out.is_dir():
-        out = out / time.strftime(f"livesell-%Y%m%d-%H%M%S-{os.getpid()}.db")
+        now = time.time()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+        out = out / f"livesell-{stamp}.{int(now * 1000) % 1000:03d}.db"
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -107,6 +109,10 @@ def prune(folder: Path, keep: int) -> list[Path]:
     return found[keep:]
 
 
+def interval_seconds(minutes: int) -> float:
+    return minutes * 60.0
+
+
 async def periodic_backup_ctx(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: every ``backup_every_minutes``, an online backup into ``backup_dir``."""
     settings = app[keys.SETTINGS]
@@ -119,7 +125,8 @@ async def periodic_backup_ctx(app: web.Application) -> AsyncIterator[None]:
     async def loop() -> None:
         while not stop.is_set():
             try:
-                await asyncio.wait_for(stop.wait(), settings.backup_every_minutes * 60)
+                await asyncio.wait_for(stop.wait(),
+                                       interval_seconds(settings.backup_every_minutes))
                 return
             except TimeoutError:
                 pass

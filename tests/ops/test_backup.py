@@ -81,3 +81,20 @@ def test_prune_keeps_the_newest(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["livesell-20261203.db",
                                                           "livesell-20261204.db"]
     assert len(removed) == 3
+
+
+async def test_the_server_makes_periodic_backups(
+        aiohttp_client: Any, settings: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    import livesell.backup as backup_module
+    from livesell.app import create_app
+    from tests.conftest import wait_for
+
+    monkeypatch.setattr(backup_module, "interval_seconds", lambda minutes: 0.05)
+    folder = tmp_path / "periodic"
+    client = await aiohttp_client(create_app(settings.with_(
+        backup_every_minutes=1, backup_dir=str(folder), backup_keep=2)))
+    assert (await client.get("/healthz")).status == 200
+    await wait_for(lambda: len(list(folder.glob("livesell-*.db"))) >= 2, timeout=10)
+    await wait_for(lambda: not list(folder.glob("*.partial")), timeout=5)
+    for made in folder.glob("livesell-*.db"):
+        assert integrity(made) == "ok"
