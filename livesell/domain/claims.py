@@ -3,7 +3,7 @@
 A claim is advisory (the version check still settles a race, invariant 7) and short-lived: it
 expires after ``claim_seconds`` unless its holder claims again, so an order is never stuck with
 someone who went home. Both stores apply :func:`may_take`; the Redis store runs its Lua twin
-(``redis_scripts/claims.lua``) inside one script call.
+(``store/redis/scripts/claims.lua``) inside one script call.
 """
 
 from __future__ import annotations

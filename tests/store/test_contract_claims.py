@@ -77,8 +77,6 @@ def test_claims_lua_twin_matches_the_domain_rule(holder: str | None, who: str, e
                                                  now: float, op: str) -> None:
     import redis
 
-    from livesell.store.redis_claims import claims_script  # noqa: F401 (the script's home)
-
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
     key = f"{{lstest-{uuid.uuid4().hex[:10]}}}:claims"
     try:
@@ -86,8 +84,8 @@ def test_claims_lua_twin_matches_the_domain_rule(holder: str | None, who: str, e
             client.hset(key, "DD-1", json.dumps({"holder": holder, "expires_at": repr(expires)}))
         from importlib import resources
 
-        text = resources.files("livesell.store").joinpath(
-            "redis_scripts/claims.lua").read_text("utf-8")
+        text = resources.files("livesell.store.redis").joinpath(
+            "scripts/claims.lua").read_text("utf-8")
         done, _, _ = client.eval(text, 1, key, op, key, "DD-1", who, repr(now),
                                  repr(now + 120))
         rule = may_take if op == "take" else may_release

@@ -5,19 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..domain.claims import Claim, ClaimHeld, Duty, may_release, may_take
-
-if TYPE_CHECKING:
-    from .sqlite_engine import SqliteEngine
+from ...domain.claims import Claim, ClaimHeld, Duty, may_release, may_take
+from .conn import SqliteConnection
 
 
-class SqliteClaims:
-    """Mixed into SqliteStore; uses its ``engine``."""
-
-    if TYPE_CHECKING:
-        engine: SqliteEngine
+class SqliteClaims(SqliteConnection):
+    """Claims, printed marks, the duty roster and comment figures of the SQLite store."""
 
     async def claim_order(self, show_id: str, code: str, who: str, now: float,
                           seconds: float) -> Claim:

@@ -4,7 +4,7 @@
     {p}:show:ID:printed    hash   order code -> when its packing slip or list was printed
     {p}:show:ID:duty       hash   staff name -> {"products", "until"} (who is on duty)
 
-Claims change through one small script (``redis_scripts/claims.lua``, the twin of
+Claims change through one small script (``scripts/claims.lua``, the twin of
 ``domain.claims``); expired ones are dropped when listed.
 """
 
@@ -14,13 +14,13 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-from ..domain.claims import Claim, ClaimHeld, Duty
-from .redis_conn import reachable
+from ...domain.claims import Claim, ClaimHeld, Duty
+from .conn import RedisConnection, reachable
 
 _SCRIPTS: dict[int, AsyncScript] = {}
 
@@ -29,22 +29,13 @@ def claims_script(client: Redis) -> AsyncScript:
     """The claims script registered on this client (redis-py reloads it on NOSCRIPT)."""
     script = _SCRIPTS.get(id(client))
     if script is None:
-        text = resources.files(__package__).joinpath("redis_scripts/claims.lua").read_text("utf-8")
+        text = resources.files(__package__).joinpath("scripts/claims.lua").read_text("utf-8")
         script = _SCRIPTS[id(client)] = client.register_script(text)
     return script
 
 
-class RedisClaims:
-    """Mixed into RedisStore; uses its ``client``, ``key``, ``anchor`` and ``_durable``."""
-
-    if TYPE_CHECKING:  # provided by RedisConnection
-        anchor: str
-
-        @property
-        def client(self) -> Redis: ...
-
-        def key(self, *parts: str) -> str: ...
-        async def _durable(self) -> None: ...
+class RedisClaims(RedisConnection):
+    """Claims, printed marks, the duty roster and comment figures of the Redis store."""
 
     async def _claim_op(self, op: str, show_id: str, code: str, who: str, now: float,
                         expires_at: float) -> tuple[bool, str, float]:
