@@ -284,6 +284,7 @@ async def test_new_orders_fade_and_group_by_customer(live: Any, browser: Any) ->
     server, client, show = live
     await staff_tokens(server)
     page = await login(browser, server, f"/staff/{show}", STAFF["An"])
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "1", timeout=TIMEOUT)
     first = (await post_comments(client, show, [
         comment("g1", "chốt A2", author="same", name="Lan"),
         comment("g2", "chốt C1", author="other", name="Mai")]))[0]["order"]

@@ -394,6 +394,7 @@ async function sync() {
     for (const item of review.data.review) addReview(item);
   }
   loaded = true;
+  document.body.dataset.loaded = "1"; // orders pushed from now on are new ones
   showRoster();
   if (assignFilter.value === "mine") onDuty();
   reviewCount();
