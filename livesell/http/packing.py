@@ -21,6 +21,7 @@ from ..domain.qr import qr_svg
 from .auth import csrf_token, identify, requires
 from .common import ok, read_json, want
 from .consoles import _login_page, _translate
+from .pages import CSP
 from .render import render
 
 routes = web.RouteTableDef()
@@ -48,6 +49,9 @@ async def staff_page(request: web.Request, template: str, **context: Any) -> web
                       csrf=await csrf_token(request), can_host=principal.allows("host"),
                       **context)
     response.headers["Cache-Control"] = "no-store"
+    # The public pages' policy: no inline script or style, so the charts and slips are drawn
+    # under the same rules as everything else.
+    response.headers["Content-Security-Policy"] = CSP
     return response
 
 

@@ -140,6 +140,7 @@ async def test_report_page_shows_the_json_reports_revenue(client: TestClient) ->
     assert report["totals"]["revenue"] == 120_000
     assert 'data-total="revenue">120.000\u00a0₫' in html
     assert 'id="report-data"' in html and "uPlot.iife.min.js" in html
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     missing = await client.get("/staff/nope/report", headers=auth())
     assert missing.status == 404
 
