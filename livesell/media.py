@@ -14,8 +14,10 @@ import hashlib
 import io
 import re
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageOps
 
@@ -119,3 +121,26 @@ def sized(url: str, width: int) -> str:
         return url
     wanted = next((w for w in WIDTHS if w >= width), WIDTHS[-1])
     return f"{MEDIA_PREFIX}{match.group(1)}-{match.group(2)}-{min(wanted, int(match.group(3)))}.jpg"
+
+
+def is_local_path(image: str) -> bool:
+    """A catalog ``image`` naming a file beside the catalog (not a URL or a served path)."""
+    return bool(image) and not image.startswith(("https://", "http://", "/static/", MEDIA_PREFIX))
+
+
+def import_images(products: list[Any], read: Callable[[str], bytes], folder: Path, *,
+                  max_bytes: int, max_pixels: int) -> tuple[list[Any], list[str]]:
+    """Products whose ``image`` is a file path, with that file processed and the URL set;
+    problems are returned (named by product), never raised: the catalog still imports."""
+    out, problems = [], []
+    for product in products:
+        if is_local_path(product.image):
+            try:
+                stored = process(read(product.image), product.code.upper(), folder,
+                                 max_bytes=max_bytes, max_pixels=max_pixels)
+                product = replace(product, image=stored.url)
+            except (OSError, ImageRejected) as exc:
+                problems.append(f"{product.code}: image {product.image!r}: {exc}")
+                product = replace(product, image="")
+        out.append(product)
+    return out, problems
