@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from .. import keys
 from ..capture.booth import Booth
@@ -170,15 +170,18 @@ async def upload_image(request: web.Request) -> web.Response:
     store = request.app[keys.STORE]
     if await store.get_product(code) is None:
         raise NotFound(f"product {code} not found")
+    # Photos are bigger than API bodies: read the stream with the photo limit instead of the
+    # app-wide body limit, and stop reading as soon as it is passed.
+    limit = settings.image_max_bytes
     if request.content_type.startswith("multipart/"):
         reader = await request.multipart()
         data = b""
         while (part := await reader.next()) is not None:
-            if getattr(part, "name", None) == "image":
-                data = await part.read(decode=False)  # type: ignore[union-attr]
+            if isinstance(part, BodyPartReader) and part.name == "image":
+                data = await _read_limited(part.read_chunk, limit)
                 break
     else:
-        data = await request.read()
+        data = await _read_limited(request.content.read, limit)
     try:
         stored = await asyncio.get_running_loop().run_in_executor(
             None, lambda: process(data, code.upper(), image_dir(request.app),
@@ -191,6 +194,18 @@ async def upload_image(request: web.Request) -> web.Response:
         code, stored.url, principal(request).actor)
     return ok({"code": product.code, "image": product.image,
                "srcset": srcset(stored.url, image_dir(request.app))})
+
+
+async def _read_limited(read: Any, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes from a chunk reader (one byte more says "too big")."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = await read(65_536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 @routes.delete("/api/products/{code}/image")
