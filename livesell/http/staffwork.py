@@ -15,7 +15,7 @@ def setup(app: web.Application) -> None:
     """The staff work service and every route of the staff work modules."""
 
     async def push(show_id: str, event: str, data: Any) -> None:
-        await app[keys.HUB].push_staff(show_id, event, data)
+        await app[keys.HUB].consoles.push_staff(show_id, event, data)
 
     app[keys.STAFFWORK] = StaffWork(app[keys.STORE], app[keys.SERVICE], push, app[keys.CLOCK],
                                     app[keys.SETTINGS].claim_seconds)

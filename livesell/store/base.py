@@ -114,6 +114,9 @@ class Store(Protocol):
     async def get_meta(self, key: str) -> str | None: ...
     async def set_meta(self, key: str, value: str) -> None: ...
 
+    # product photos (the booth)
+    async def set_product_image(self, code: str, image: str, now: float) -> Product: ...
+
     # staff work after the show: claims, printed marks, comment figures
     # (store/sqlite/claims.py, store/redis/claims.py)
     async def claim_order(self, show_id: str, code: str, who: str, now: float,
