@@ -380,6 +380,9 @@ document.getElementById("notice-close").addEventListener("click", clearNotice);
 // Called on every (re)connect: the socket has joined the room first, so a fetch now can't
 // miss a change; anything older than what we hold is dropped by the version check.
 async function sync() {
+  // Only items held before this fetch can be stale: one pushed while it ran is newer than
+  // the answer and must stay.
+  const before = new Set(reviews.keys());
   const [current, review, marks] = await Promise.all([api("GET", `${base}/orders`),
     api("GET", `${base}/review`), api("GET", `${base}/printed`), loadClaims(show.id)]);
   if (marks.ok) for (const [code, at] of Object.entries(marks.data.printed)) printed.set(code, at);
@@ -390,7 +393,7 @@ async function sync() {
   }
   if (review.ok) {
     const open = new Set(review.data.review.map((item) => item.id));
-    for (const id of [...reviews.keys()]) if (!open.has(id)) removeReview(id);
+    for (const id of before) if (!open.has(id)) removeReview(id);
     for (const item of review.data.review) addReview(item);
   }
   loaded = true;
