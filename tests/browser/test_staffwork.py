@@ -29,6 +29,11 @@ pytestmark = pytest.mark.browser
 PAINTED = """() => [...document.querySelectorAll('.chart-box canvas')].map((c) => {
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; })"""
+# What sticks out past the right edge (named in the failure, to fix it quickly).
+WIDE = """() => [...document.querySelectorAll('body *')]
+  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .map((e) => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
+  .slice(0, 8)"""
 STAFF = {"An": "token-staff-an-0123456789", "Bình": "token-staff-binh-0123456789"}
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 README_SHOTS = {"report-1440": "report", "report-390": "report-phone",
@@ -95,6 +100,9 @@ async def staff_tokens(server: TestServer) -> None:
 async def no_overflow(page: Any) -> None:
     widths = await page.evaluate(
         "[document.documentElement.scrollWidth, window.innerWidth]")
+    if widths[0] > widths[1]:
+        wide = await page.evaluate(WIDE)
+        raise AssertionError(f"{page.url}: {widths[0]} px wide at {widths[1]} px: {wide}")
     assert widths[0] <= widths[1], f"{page.url}: {widths[0]} px wide at {widths[1]} px"
 
 
