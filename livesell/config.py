@@ -65,6 +65,8 @@ class Settings:
     demo: bool = False
     # Mappings are not hashable; leaving them out of the hash keeps Settings usable as a key.
     connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
+    # SQLite: compare every answer the writer keeps in memory with SQL (tests, debugging).
+    check_writer_cache: bool = False
 
     @property
     def data_path(self) -> Path:

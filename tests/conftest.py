@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,9 @@ from livesell.app import create_app
 from livesell.config import Settings, load_settings
 from livesell.domain.catalog import load_catalog_file
 from livesell.http.auth import hash_token
+
+# Every SQLite store of the suite (and every server it starts) checks its writer cache.
+os.environ["LIVESELL_CHECK_WRITER_CACHE"] = "1"
 
 OWNER = "test-owner-token"
 ROLE_TOKENS = {"host": "test-host-token", "staff": "test-staff-token",
@@ -76,7 +80,8 @@ def clock() -> Clock:
 def settings(tmp_path: Path) -> Settings:
     return load_settings(env={}, data_dir=str(tmp_path / "data"), admin_token=OWNER,
                          sqlite_synchronous="NORMAL", sweep_seconds=3600.0,
-                         stock_push_hz=20.0, webhook_secret="hook-secret")
+                         stock_push_hz=20.0, webhook_secret="hook-secret",
+                         check_writer_cache=True)
 
 
 def auth(token: str = OWNER) -> dict[str, str]:

@@ -24,6 +24,7 @@ from ..domain.models import (
 )
 from . import sqlite_orders as ops
 from .base import Captured, CaptureItem, CaptureRequest, Changed
+from .sqlite_check import check_mode
 from .sqlite_engine import SqliteEngine
 
 
@@ -36,8 +37,9 @@ class SqliteStore:
     """Store on SQLite. Writes go through one writer thread; reads through one reader."""
 
     def __init__(self, path: Path, synchronous: str = "FULL", group_commit_ms: float = 2.0,
-                 group_commit_max: int = 512) -> None:
-        self.cache = ops.WriterCache()
+                 group_commit_max: int = 512, check_cache: bool | None = None) -> None:
+        # check_cache not given: LIVESELL_CHECK_WRITER_CACHE decides
+        self.cache = ops.WriterCache(check=check_mode(check_cache))
         self.engine = SqliteEngine(path, synchronous, group_commit_ms, group_commit_max,
                                    on_rollback=self.cache.clear,
                                    before_commit=self.cache.before_commit)

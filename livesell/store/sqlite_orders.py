@@ -7,13 +7,12 @@ from ``livesell.domain.rules``; this module only loads and saves what they need.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
 import string
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NoReturn
 
 from ..domain import rules
 from ..domain.errors import IllegalTransition, Invalid, NotFound, SoldOut, StaleVersion
@@ -41,25 +40,17 @@ from ..domain.models import (
     ShowStatus,
 )
 from .base import Captured, CaptureItem, CaptureRequest, Changed
+from .sqlite_check import StaleCache
 
 ACTIVE = (LineState.HELD.value, LineState.WAITLISTED.value, LineState.CONFIRMED.value)
 
 
 # SQLite's NOCASE collation folds ASCII letters only; cache keys fold the same way.
 _NOCASE = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-# Set LIVESELL_CHECK_WRITER_CACHE=1 to compare every cached answer with SQL (tests, debugging).
-CHECK_CACHE = os.environ.get("LIVESELL_CHECK_WRITER_CACHE") == "1"
 
 
 def nocase(text: str) -> str:
     return text.translate(_NOCASE)
-
-
-def _stale(*what: object) -> None:
-    """A cached answer differed from SQL (check mode only): stop hard, retries would hide it."""
-    sys.stderr.write(f"livesell: stale writer cache: {what!r}\n")
-    sys.stderr.flush()
-    os._exit(70)
 
 
 class BuyerState:
@@ -103,6 +94,13 @@ class WriterCache:
     # Set by any operation that moved stock; the version is bumped once per group commit.
     # A rolled-back operation may leave it set: one extra bump is harmless, a lost one not.
     stock_moved: bool = False
+    # Check mode: each cached answer is compared with SQL; a difference fails every commit.
+    check: bool = False
+    stale: list[str] = field(default_factory=list)
+
+    def found_stale(self, *what: object) -> NoReturn:
+        self.stale.append(f"stale writer cache: {what!r}")
+        raise StaleCache(self.stale[0])
 
     def clear(self) -> None:
         self.shows.clear()
@@ -114,6 +112,8 @@ class WriterCache:
 
     def before_commit(self, conn: sqlite3.Connection) -> None:
         """Bump the stock version once for everything this transaction moved."""
+        if self.stale:
+            raise StaleCache(self.stale[0])
         if self.stock_moved:
             conn.execute(
                 "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'stock_version'"
@@ -238,11 +238,11 @@ def move_stock(
 def _available(conn: sqlite3.Connection, cache: WriterCache, code: str, label: str) -> int:
     key = (nocase(code), nocase(label))
     available = cache.available.get(key)
-    if available is None or CHECK_CACHE:
+    if available is None or cache.check:
         fresh: int = conn.execute("SELECT available FROM variants WHERE code = ? AND label = ?",
                                   (code, label)).fetchone()[0]
         if available is not None and available != fresh:
-            _stale("available", key, available, fresh)
+            cache.found_stale("available", key, available, fresh)
         cache.available[key] = available = fresh
     return available
 
@@ -265,11 +265,11 @@ def next_value(conn: sqlite3.Connection, name: str, cache: WriterCache | None = 
         value = 1
     else:
         known = cache.sequences.get(name) if cache is not None else None
-        if known is None or CHECK_CACHE:
+        if known is None or (cache is not None and cache.check):
             value = int(conn.execute("SELECT value FROM sequences WHERE name = ?",
                                      (name,)).fetchone()[0])
-            if known is not None and known + 1 != value:
-                _stale("sequence", name, known + 1, value)
+            if cache is not None and known is not None and known + 1 != value:
+                cache.found_stale("sequence", name, known + 1, value)
         else:
             value = known + 1
     if cache is not None:
@@ -292,10 +292,10 @@ def _bump(conn: sqlite3.Connection, unit: Unit, code: str,
     cache = unit.cache
     key = nocase(code)
     owner = cache.owners.get(key)
-    if owner is None or CHECK_CACHE:
+    if owner is None or cache.check:
         row = conn.execute("SELECT show_id, buyer FROM orders WHERE code = ?", (code,)).fetchone()
         if owner is not None and owner != (row[0], row[1]):
-            _stale("owner", code, owner, tuple(row))
+            cache.found_stale("owner", code, owner, tuple(row))
         cache.owners[key] = owner = (row[0], row[1])
     show_id, buyer = owner
     unit.orders[code] = show_id
@@ -327,19 +327,19 @@ def _buyer_state(conn: sqlite3.Connection, cache: WriterCache, show_id: str,
             if r[3] == "captured":
                 fresh = (r[0], r[1], r[2])
         state = buyers[buyer] = BuyerState(fresh, None if rows else {})
-    elif CHECK_CACHE:
+    elif cache.check:
         row = _open_order(conn, show_id, buyer)
         fresh = (row[0], row[1], row[2]) if row is not None else None
         if state.open != fresh:
-            _stale("open order", show_id, buyer, state.open, fresh)
+            cache.found_stale("open order", show_id, buyer, state.open, fresh)
     return state
 
 
-def _counted(conn: sqlite3.Connection, state: BuyerState, show_id: str,
+def _counted(conn: sqlite3.Connection, cache: WriterCache, state: BuyerState, show_id: str,
              buyer: str) -> dict[str, int]:
     """Units per product (nocase code) the buyer holds, waits for or bought in the show."""
     counted = state.counted
-    if counted is None or CHECK_CACHE:
+    if counted is None or cache.check:
         fresh: dict[str, int] = {}
         for r in conn.execute(
                 # CROSS JOIN keeps SQLite on the buyer's few orders, then their lines.
@@ -349,7 +349,7 @@ def _counted(conn: sqlite3.Connection, state: BuyerState, show_id: str,
             key = nocase(r[0])
             fresh[key] = fresh.get(key, 0) + r[1]
         if counted is not None and {k: v for k, v in counted.items() if v} != fresh:
-            _stale("counted", show_id, buyer, counted, fresh)
+            cache.found_stale("counted", show_id, buyer, counted, fresh)
         state.counted = counted = fresh
     return counted
 
@@ -521,7 +521,7 @@ def add_items(
         counted: dict[str, int] | None = None
         already = 0
         if capped:
-            counted = _counted(conn, state, show.id, buyer)
+            counted = _counted(conn, cache, state, show.id, buyer)
             already = counted.get(nocase(code), 0)
             qty = rules.capped_qty(item.qty, already, show.max_per_buyer)
             if qty < item.qty:
