@@ -8,6 +8,7 @@ circle a reader has to untangle.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -35,8 +36,11 @@ def modules(package: str) -> dict[str, Path]:
     return found
 
 
-def imported(name: str, path: Path) -> set[str]:
-    """Every module name ``path`` imports (absolute, with ``from X import y`` as X and X.y)."""
+def imported(name: str, path: Path, known: Iterable[str] = ()) -> set[str]:
+    """Every module ``path`` imports, by absolute name. ``from X import y`` is the module X.y
+    when that is one of ``known``, else X (its attribute y). Parent packages, which Python
+    imports before any of their modules, are not counted as imports of their modules."""
+    known = set(known)
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -48,15 +52,16 @@ def imported(name: str, path: Path) -> set[str]:
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module or ""
-            names.add(module)
-            names.update(f"{module}.{alias.name}" for alias in node.names)
+            for alias in node.names:
+                submodule = f"{module}.{alias.name}" if module else alias.name
+                names.add(submodule if submodule in known else module)
     return names
 
 
 def graph(package: str) -> dict[str, set[str]]:
     """Module -> the modules of the same package it imports."""
     found = modules(package)
-    return {name: {m for m in imported(name, path) if m in found and m != name}
+    return {name: {m for m in imported(name, path, found) if m in found and m != name}
             for name, path in found.items()}
 
 
@@ -107,6 +112,18 @@ def test_cycle_finder_finds_cycles() -> None:
     edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
     assert cycles(edges) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_from_package_import_module_is_an_import_of_that_module(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("from .store import Store\n")
+    (tmp_path / "pkg" / "store.py").write_text("from . import rows\nfrom .rows import load\n")
+    (tmp_path / "pkg" / "rows.py").write_text("from .. import pkg\n")
+    known = {"pkg", "pkg.store", "pkg.rows"}
+    assert imported("pkg", tmp_path / "pkg" / "__init__.py", known) == {"pkg.store"}
+    assert imported("pkg.store", tmp_path / "pkg" / "store.py", known) == {"pkg.rows"}
+    # importing the package itself from inside it is a real circle
+    assert imported("pkg.rows", tmp_path / "pkg" / "rows.py", known) == {"pkg"}
 
 
 @pytest.mark.parametrize("package", ["livesell", "bench"])
