@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from livesell.store.sqlite import SqliteStore
-from livesell.store.sqlite_check import StaleCache
+from livesell.store.sqlite.check import StaleCache
 from tests.store.test_contract import NOW, order_req, setup_show
 
 
