@@ -229,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="a show's orders as CSV, XLSX or a shipping sheet")
     export_cmd.add_arguments(export)
-    export.set_defaults(func=export_cmd.run)
+    export.set_defaults(func=lambda args: export_cmd.run(
+        args, _settings(args), lambda work: _with_store(_settings(args), work)))
 
     try:
         from .commands import simulate as simulate_cmd

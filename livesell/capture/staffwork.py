@@ -14,6 +14,7 @@ from typing import Any
 
 from ..domain.claims import Claim, Duty
 from ..domain.errors import DomainError, NotFound, StaleVersion
+from ..domain.exports import export_bytes
 from ..realtime import names
 from ..store.base import Store
 from .service import CaptureService
@@ -122,3 +123,15 @@ class StaffWork:
                 continue
             results.append({"id": review_id, "ok": True})
         return results
+
+
+async def show_export(store: Store, show_id: str, fmt: str, preset: str, lang: str,
+                      default_weight_g: int) -> tuple[bytes, str] | None:
+    """The export file of one show, or None when there is no such show."""
+    show = await store.get_show(show_id)
+    if show is None:
+        return None
+    orders = await store.list_orders(show.id)
+    names = {p.code.upper(): p.name for p in await store.list_products()}
+    return export_bytes(orders, fmt, names, preset=preset, lang=lang,
+                        default_weight_g=default_weight_g)

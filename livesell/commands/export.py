@@ -9,26 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ..domain.exports import export_bytes
-from ..store.base import Store
+from ..capture.staffwork import show_export
+from ..config import Settings
 
 FORMATS = {"csv": ("csv", "orders"), "xlsx": ("xlsx", "orders"),
            "shipping": ("xlsx", "shipping")}
-
-
-async def show_export(store: Store, show_id: str, fmt: str, preset: str, lang: str,
-                      default_weight_g: int) -> tuple[bytes, str] | None:
-    """The export file of one show, or None when there is no such show."""
-    show = await store.get_show(show_id)
-    if show is None:
-        return None
-    orders = await store.list_orders(show.id)
-    names = {p.code.upper(): p.name for p in await store.list_products()}
-    return export_bytes(orders, fmt, names, preset=preset, lang=lang,
-                        default_weight_g=default_weight_g)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,10 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="config.yaml to read")
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..cli import _settings, _with_store
-
-    settings = _settings(args)
+def run(args: argparse.Namespace, settings: Settings,
+        with_store: Callable[[Callable[[Any], Awaitable[Any]]], Any]) -> int:
+    """Write the file; ``with_store(work)`` runs ``work(store)`` on a started store."""
     fmt, preset = FORMATS[args.fmt]
     lang = args.lang or settings.language
 
@@ -55,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         return await show_export(store, args.show, fmt, preset, lang,
                                  settings.export_default_weight_g)
 
-    found = _with_store(settings, work)
+    found = with_store(work)
     if found is None:
         print(f"error: no show {args.show}", file=sys.stderr)
         return 1

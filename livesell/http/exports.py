@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import keys
-from ..commands.export import show_export
+from ..capture.staffwork import show_export
 from ..domain.errors import Invalid, NotFound
 from ..domain.exports import PRESETS
 from .auth import requires
