@@ -46,6 +46,7 @@ def _build_fold_table() -> dict[int, str | None]:
 
 
 _FOLD = _build_fold_table()
+_EXPENSIVE = re.compile(r"[đĐ][ắẮ][tT]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # Platform noise: "[top fan]" style badges and @mentions of other viewers or the shop.
 _NOISE = re.compile(r"\[[^\]]*\]|@\w+")
@@ -59,7 +60,12 @@ def normalize(text: str) -> str:
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_FOLD)
+        text = unicodedata.normalize("NFKC", text)
+        if "ắt" in text or "Ắ" in text or "ẮT" in text:
+            # "đắt" (expensive) and "đặt" (order) fold to the same letters; keep them apart
+            # while the diacritics still tell: "đắt" becomes "datt", a word that orders nothing.
+            text = _EXPENSIVE.sub("datt", text)
+        text = text.translate(_FOLD)
         if not text.isascii():
             text = _NON_ASCII.sub(" ", text)
     text = " ".join(text.lower().split())
@@ -145,6 +151,66 @@ _add("change", ("giu", "giu lai", "sua don", "sua lai", "thay bang", "thay thanh
 _add("qword", ("gia", "bao nhieu", "bao nhiu", "bnhieu", "bn", "bao tien", "may tien",
                "bao lau", "o dau", "price", "available"))
 
+# -- precision: set phrases and frames that carry order words but never order -------------
+# Greetings and wishes (Tết chatter): "mua may bán đắt", "an khang thịnh vượng".
+_add("noorder", ("mua may ban dat", "buon may ban dat", "mua may ban may", "ban dat",
+                 "dat nhu tom tuoi", "ban chay", "an khang thinh vuong", "an khang", "thinh vuong",
+                 "phat tai phat loc", "phat tai", "phat loc", "van su nhu y", "nam moi",
+                 "chuc mung nam moi", "suc khoe doi dao", "tan tai tan loc", "tien vo nhu nuoc",
+                 "an nen lam ra", "hanh phuc", "ba me", "bo me", "ba ma", "ong ba", "ba noi",
+                 "ba ngoai", "ba con"))
+# "for my parents / for the family": benefactive, not "give me".
+_add("noorder", _expand("cho", ("ba me", "bo me", "ba ma", "ong ba", "ba noi", "ba ngoai",
+                                "gia dinh", "ca nha", "nha", "be", "chau", "ban", "moi nguoi",
+                                "ai")))
+# The same set phrases with "đắt" typed with its diacritics (see normalize).
+for _phrase in [p for p, k in KEYWORDS.items() if k == "noorder" and "dat" in p.split()]:
+    _add("noorder", [" ".join("datt" if w == "dat" else w for w in _phrase.split())])
+# Counts of people, ages, ratings, years spelled as words: "hai đứa con", "ba người".
+_add("noorder", _expand(("mot", "hai", "ba", "bon", "nam", "sau", "bay", "tam", "chin", "muoi"),
+                        ("dua", "dua con", "dua nho", "nguoi", "be", "chau", "tuoi", "sao",
+                         "diem", "nam", "thang", "tuan", "ngay", "lan", "mon", "dem", "gio")))
+# Past purchases and reviews: "hôm trước mua ...", "đợt trước ăn mặn quá".
+_add("past", ("hom qua", "hom truoc", "bua truoc", "lan truoc", "tuan truoc", "thang truoc",
+              "nam ngoai", "nam truoc", "dot truoc", "bua qua", "toi qua", "hom bua", "bua hom",
+              "hom kia", "da tung", "tung", "luc truoc", "truoc day", "hoi truoc", "tet truoc",
+              "tuan roi", "thang roi", "nam roi", "may hom truoc", "moi mua", "moi an",
+              "nhan duoc", "nhan hang", "da nhan", "an thu", "an roi", "xai roi", "dung roi",
+              "uong roi", "an het", "xai het", "dung het", "uong het"))
+# Hypotheticals and wishes: "bữa nào rảnh mua thử", "muốn mua ghê mà hết tiền".
+_add("hypo", ("bua nao", "hom nao", "khi nao", "luc nao", "neu", "gia ma", "uoc gi", "uoc",
+              "mai mot", "de mai", "de hom khac", "de bua khac", "khi khac", "de coi", "de xem",
+              "suy nghi", "phan van", "can nhac", "chac se", "het tien", "khong co tien",
+              "ko co tien", "k co tien", "kh co tien", "chua co tien", "chua co luong",
+              "doi luong", "co luong", "lanh luong", "cuoi thang", "dau thang sau", "them qua",
+              "muon mua ghe", "muon mua qua", "muon mua lam", "muon mua that", "thich mua",
+              "dinh mua", "tinh mua", "dang tinh", "chac mua", "nao ranh", "ranh"))
+# Advice to others and hearsay: "mẹ mình bảo mua ...", "ai mua ... thì ...".
+_add("seed", _expand(("bao", "khuyen", "ru", "keu", "noi", "dan", "nhac", "nghe noi"),
+                     ("", "minh", "em", "e", "toi", "tui", "chi", "anh", "con"), _BUY))
+_add("advice", ("ai", "moi nguoi", "ca nha", "cac ban", "ae", "anh em", "ban be", "nen",
+                "nghe noi", "nguoi ta", "hang xom"))
+# Questions around an order word: "tết này mua gì cho ba mẹ".
+_add("qphrase", _expand(_BUY, ("gi", "cai gi", "gi cho", "cho ai", "o dau", "duoc khong",
+                               "duoc ko", "dc ko", "dc khong", "loai nao", "cai nao")))
+_add("qphrase", ("co nen", "nen mua khong", "co ai", "an gi", "tang gi", "bieu gi"))
+# Reviews: what a buyer says about something already eaten or used.
+_add("rev", ("ngon", "man", "nhat", "do te", "te", "thom", "tuoi", "chac thit", "it thit",
+             "ngot", "beo", "an", "xai", "uong", "dung thu", "chat luong", "hai long",
+             "tuyet voi", "giao nhanh", "dong goi"))
+# "... rồi": after an order word in the same clause it is a past purchase.
+_add("roi", ("roi", "r"))
+# Fillers: words that say nothing about the order ("nha shop ơi"); known, so not chatter.
+_add("fill", ("nha", "nhe", "nhen", "nghen", "ne", "shop", "sop", "shp", "ad", "admin", "oi",
+              "a", "ah", "ak", "da", "vang", "ok", "oke", "okie", "oki", "em", "e", "minh",
+              "mk", "mik", "toi", "tui", "chi", "c", "anh", "ban", "voi", "vs", "giup",
+              "dum", "gium", "giup em", "di", "ik", "luon", "lun", "nhanh", "le", "ngay",
+              "lien", "len", "cho", "hen", "nka", "nhoa", "cua minh", "cua em", "please", "pls",
+              "plz", "of", "jar", "jars", "bottle", "bottles", "box", "boxes", "i", "i'll", "me",
+              "the", "for", "and", "va", "voi nha", "nua", "them nua", "luon nha", "ne shop",
+              "haha", "hihi", "hehe", "kkk", "ok shop", "nhaa", "nhaaa", "nhee", "oii",
+              "oiii", "oiiii", "aa", "aaa", "cam on", "thanks", "thank", "a nha"))
+
 
 def trie_regex(phrases: Iterable[str]) -> str:
     """A regular expression matching any of ``phrases``, longest first, shaped as a trie."""
@@ -182,7 +248,8 @@ LETTER_VOCAB: list[tuple[str, str]] = [
     (
         "place",
         r"(?:so nha|so(?! luong)|duong|hem|kiet|ngo|ngach|ap|to|khom|quan|q|phuong|p|f|"
-        r"xa|huyen|kp|khu pho|thu|t)\.?\s?\d{1,4}(?!\d)[a-z]?(?:/\d+)*\b",
+        r"xa|huyen|kp|khu pho|thu|t|lau|tang|phong|lo|block|toa|can ho|tet|mung|top|"
+        r"lop|khoi|diem)\.?\s?\d{1,4}(?!\d)[a-z]?(?:/\d+)*\b",
     ),
 ]
 """Letter-started decoys, tried before keywords."""
@@ -219,10 +286,12 @@ DIGIT_VOCAB: list[tuple[str, str]] = [
     (
         "decoy",
         r"(?<![\w.,])\d+\s?(?:ngay|hom|tuan|thang|nam|tuoi|nguoi|sao|lan|tieng|phut|p|"
-        r"km|m|cm|mm|%)(?![a-z\d])|(?<![\w.,])(?:19|20)\d{2}(?!\d)",
+        r"km|m|cm|mm|%|diem|dua|be|chau|dem|tet|tang|lau|phong|gio|ae|anh em|mon|khach|"
+        r"live|like|share|follow)(?![a-z\d])|(?<![\w.,])(?:19|20)\d{2}(?!\d)",
     ),
 ]
 """Digit-started decoys and phones, tried before quantities."""
 
-SKIP = frozenset({"link", "addr", "place", "long", "price", "date", "time", "decoy", "noorder"})
+SKIP = frozenset({"link", "addr", "place", "long", "price", "date", "time", "decoy", "noorder",
+                  "fill"})
 """Token kinds that are recognised only so that their digits and words are ignored."""

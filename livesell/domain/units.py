@@ -13,6 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from .reasons import (
+    BAD_QTY,
+    CONFLICTING_QTY,
+    NO_SUCH_SIZE,
+    QTY_OVER_MAX,
+    SEVERAL_VARIANTS,
+    VARIANT_UNCLEAR,
+    reason,
+)
 from .textnorm import (
     DIGIT_VOCAB,
     KEYWORDS_RE,
@@ -133,6 +142,7 @@ DIGIT_QTY_VOCAB: list[tuple[str, str]] = [
     ("cnt", r"(?<![\w.,])(?P<cv>\d{1,5})" + _COUNT_UNIT.format(u="cu")),
     ("qx", r"(?<![\w.,])(?P<qn>\d{1,5})(?:\s?x(?![a-z\d])|x(?=[a-z]{1,5}\d))"),
     ("plus", r"\+\s?(?P<pn>\d{1,5})(?!\d)"),
+    ("qof", r"(?<![\w.,])(?P<on>\d{1,5})\sof\b"),
     ("num", r"(?<![\w.,])\d{1,5}(?!\d)"),
 ]
 LETTER_QTY_VOCAB: list[tuple[str, str]] = [
@@ -143,7 +153,8 @@ LETTER_QTY_VOCAB: list[tuple[str, str]] = [
 ]
 STAR_QTY = r"\*\s?(?P<xsn>\d{1,5})(?!\d|[.,]\d)"
 QTY_GROUP = {
-    "cnt": "cv", "cntw": "cw", "sl": "sn", "xq": "xn", "xs": "xsn", "qx": "qn", "plus": "pn"
+    "cnt": "cv", "cntw": "cw", "sl": "sn", "xq": "xn", "xs": "xsn", "qx": "qn", "plus": "pn",
+    "qof": "on",
 }
 """Named group holding the number of each quantity token kind."""
 
@@ -157,7 +168,7 @@ EXPLICIT = frozenset({"cnt", "sl", "xq", "qx", "plus"})
 
 
 class Unresolved(Exception):
-    """An item that cannot be decided safely; the message is the review reason."""
+    """An item that cannot be decided safely; the message is the review reason code."""
 
 
 def resolve(
@@ -184,7 +195,7 @@ def resolve(
         elif kind == "wl":
             words.add(str(value))
     if len(qtys) > 1:
-        raise Unresolved(f"conflicting quantities for {code}")
+        raise Unresolved(reason(CONFLICTING_QTY, code))
     qty = qtys.pop() if qtys else None
     variant: str | None = None
     counted = [whole for _, whole in measures if whole]
@@ -198,11 +209,11 @@ def resolve(
             wanted = {m for m, _ in measures}
             cands = [lab for lab in labels if lab[1] in wanted]
             if len({lab[1] for lab in cands}) > 1:
-                raise Unresolved(f"several variants of {code}")
+                raise Unresolved(reason(SEVERAL_VARIANTS, code))
             if not cands:
                 if any(lab[1] for lab in labels):
                     dim, amount = measures[0][0]
-                    raise Unresolved(f"no variant {amount}{dim} of {code}")
+                    raise Unresolved(reason(NO_SUCH_SIZE, code, f"{amount}{dim}"))
                 if qty is None and counted:
                     qty = counted[0]
                 cands = list(labels)
@@ -217,15 +228,15 @@ def resolve(
                 cands, bare = sized, None
         named = bool(measures) or len(cands) < len(labels)
         if named and len(cands) > 1:
-            raise Unresolved(f"ambiguous variant of {code}")
+            raise Unresolved(reason(VARIANT_UNCLEAR, code))
         if named and len(cands) == 1:
             variant = cands[0][0]
     if qty is None:
         qty = bare if bare is not None else 1
     if qty < 1:
-        raise Unresolved(f"qty {qty} for {code}")
+        raise Unresolved(reason(BAD_QTY, code, qty))
     if qty > max_qty:
-        raise Unresolved(f"qty {qty} over max {max_qty}")
+        raise Unresolved(reason(QTY_OVER_MAX, qty, max_qty))
     return variant, qty
 
 
@@ -278,12 +289,15 @@ _NOT_DIGITS = str.maketrans("", "", " .-")
 
 def scan(
     scanner: re.Pattern[str], kw: dict[str, str], s: str
-) -> tuple[list[Token], str | None]:
-    """Tokens of a folded comment, and the first phone number in it.
+) -> tuple[list[Token], str | None, list[int]]:
+    """Tokens of a folded comment, the first phone number in it, and the skipped spans.
 
     ``scanner`` comes from :func:`compile_scanner`; ``kw`` maps its keyword phrases to kinds.
+    Skipped spans (fillers, set phrases, prices, addresses...) are flat ``[start, end, ...]``:
+    text the parser recognised and set aside, so it does not count as unexplained chatter.
     """
     tokens: list[Token] = []
+    skipped: list[int] = []
     phone: str | None = None
     for m in scanner.finditer(s):
         kind = m.lastgroup or ""
@@ -292,11 +306,13 @@ def scan(
         if kind == "kw" or kind == "kw2":
             value = m.group()
             kind = kw[m.group()]
-            if kind == "noorder":
+            if kind == "noorder" or kind == "fill":
+                skipped += m.span()
                 continue
             if kind == "nw":
                 value = NUMBER_WORDS[m.group()]
         elif kind in SKIP:
+            skipped += m.span()
             continue
         elif kind == "code":
             value = m.group("cc") or m.group("cl")
@@ -311,9 +327,12 @@ def scan(
                 kind = "cnt"
             elif kind == "xs":
                 kind = "xq"
+            elif kind == "qof":
+                kind = "qx"
         elif kind == "phone":
             if phone is None:
                 phone = "0" + m.group("ph").translate(_NOT_DIGITS)
+            skipped += m.span()
             continue
         elif kind == "meas" or kind == "measw":
             wide = kind == "measw"
@@ -328,13 +347,14 @@ def scan(
         elif kind[:2] == "k_":
             kind = kind[2:]
             if kind == "noorder":
+                skipped += m.span()
                 continue
             value = None
         else:
             value = m.group()
         start, end = m.span()
         tokens.append((kind, start, end, value))
-    return tokens, phone
+    return tokens, phone, skipped
 
 
 def _int(text: str) -> int:

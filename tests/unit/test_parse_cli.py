@@ -47,7 +47,7 @@ def test_max_qty_option(
 ) -> None:
     _, rows, _ = run_with(monkeypatch, capsys, "A2 x8\n", "--catalog", str(CATALOG),
                           "--max-qty", "5")
-    assert rows[0]["kind"] == "review" and rows[0]["reason"] == "qty 8 over max 5"
+    assert rows[0]["kind"] == "review" and rows[0]["reason"] == "qty_over_max:8:5"
 
 
 def test_csv_catalog(
