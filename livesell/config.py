@@ -65,6 +65,9 @@ class Settings:
     demo: bool = False
     # Mappings are not hashable; leaving them out of the hash keeps Settings usable as a key.
     connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
+    # Comment reading: orders read with less confidence go to review and hold nothing
+    # (the parser's DEFAULT_MIN_CONFIDENCE, chosen on the labelled corpus).
+    order_min_confidence: float = 0.8
 
     @property
     def data_path(self) -> Path:
@@ -149,6 +152,8 @@ def validate(settings: Settings, source: str = "<settings>") -> Settings:
     for name in _POSITIVE:
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{source}: setting '{name}' must be positive")
+    if not 0 <= settings.order_min_confidence <= 1:
+        raise ConfigError(f"{source}: setting 'order_min_confidence' must be between 0 and 1")
     if settings.group_commit_ms < 0:
         raise ConfigError(f"{source}: setting 'group_commit_ms' must be >= 0")
     if not (settings.store == "sqlite" or settings.store.startswith(("redis://", "rediss://"))):

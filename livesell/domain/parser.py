@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .models import Product
 from .parser_decide import decide
 from .parser_items import Item, LineupProduct, Tables
 from .reasons import LOW_CONFIDENCE, reason
@@ -29,7 +30,7 @@ from .units import scan
 
 __all__ = [
     "DEFAULT_MIN_CONFIDENCE", "MAX_TEXT", "Intent", "Item", "LineupProduct", "Parser", "gate",
-    "normalize",
+    "lineup_product", "normalize",
 ]
 
 DEFAULT_MIN_CONFIDENCE = 0.8
@@ -70,13 +71,27 @@ class Intent:
         return doc
 
 
+def lineup_product(product: Product) -> LineupProduct:
+    """The parser's view of a catalog product: code, name, labels, aliases and units."""
+    return LineupProduct(
+        product.code, product.name, tuple(v.label for v in product.variants) or ("",),
+        product.aliases, tuple(product.unit_of(v.label) for v in product.variants),
+    )
+
+
 def gate(intent: Intent, min_confidence: float) -> Intent:
     """The intent, or ``review`` (the items kept as ``guess``) for an order below the bar."""
     if intent.kind != "order" or intent.confidence >= min_confidence:
         return intent
+    reading = ", ".join(reading_of(i) for i in intent.items)
     return Intent("review", (), intent.phone,
-                  reason(LOW_CONFIDENCE, round(intent.confidence * 100)), intent.confidence,
-                  intent.items)
+                  reason(LOW_CONFIDENCE, round(intent.confidence * 100), reading),
+                  intent.confidence, intent.items)
+
+
+def reading_of(item: Item) -> str:
+    """An item as staff write it: ``A1 1kg x2``."""
+    return f"{item.code} {item.variant} x{item.qty}" if item.variant else f"{item.code} x{item.qty}"
 
 
 class Parser:

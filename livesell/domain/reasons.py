@@ -39,7 +39,7 @@ BAD_QTY = "bad_qty"  # :code:qty
 QTY_OVER_MAX = "qty_over_max"  # :qty:max
 NAMED_TWICE = "named_twice"  # :code
 FRAMED_ORDER = "framed_order"  # order words beside a past/hypothetical frame
-LOW_CONFIDENCE = "low_confidence"  # :percent
+LOW_CONFIDENCE = "low_confidence"  # :percent:reading
 UNKNOWN_VARIANT = "unknown_variant"  # :code:label
 BUYER_LIMIT = "buyer_limit"  # :max:code
 UNCLEAR = "unclear_order"
@@ -75,7 +75,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "{0} named twice with different quantities"),
     FRAMED_ORDER: ("có mã nhưng câu chuyện là đã mua hoặc giả định",
                    "order words inside a past or hypothetical frame"),
-    LOW_CONFIDENCE: ("chưa chắc là đơn (độ tin cậy {0}%)", "not sure it is an order ({0}%)"),
+    LOW_CONFIDENCE: ("chưa chắc là đơn (độ tin cậy {0}%): {1}",
+                     "not sure it is an order ({0}%): {1}"),
     UNKNOWN_VARIANT: ("{0} không có loại {1}", "unknown variant {1} of {0}"),
     BUYER_LIMIT: ("tối đa {0} mỗi người cho {1}", "limit {0} per buyer for {1}"),
     UNCLEAR: ("đơn chưa rõ", "unclear order"),

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from ..domain import rules
+from ..domain import reasons, rules
 from ..domain.errors import IllegalTransition, Invalid, NotFound, SoldOut, StaleVersion
 from ..domain.events import (
     CommentReceived,
@@ -179,7 +179,7 @@ def _line(row: sqlite3.Row) -> OrderLine:
         id=row["id"], code=row["code"], variant=row["variant"], qty=row["qty"],
         unit_price=row["unit_price"], state=LineState(row["state"]),
         created_at=row["created_at"], expires_at=row["expires_at"], wait_seq=row["wait_seq"],
-        comment_id=row["comment_id"],
+        comment_id=row["comment_id"], confidence=row["confidence"], said=row["said"],
     )
 
 
@@ -379,8 +379,9 @@ def promote_waitlist(conn: sqlite3.Connection, unit: Unit, code: str, variant: s
             conn.execute("UPDATE lines SET qty = qty - ? WHERE id = ?", (take, line_id))
             conn.execute(
                 "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
-                "created_at, expires_at, comment_id) SELECT order_code, code, variant, ?, "
-                "unit_price, 'held', ?, ?, comment_id FROM lines WHERE id = ?",
+                "created_at, expires_at, comment_id, confidence, said) SELECT order_code, code, "
+                "variant, ?, unit_price, 'held', ?, ?, comment_id, confidence, said FROM lines "
+                "WHERE id = ?",
                 (take, unit.now, expires, line_id))
         move_stock(conn, unit, code, variant, rules.StockDelta(available=-take, held=take))
         audit(conn, unit, r["order_code"], "system", "promoted",
@@ -473,14 +474,14 @@ def resolve_variant(
     cache = cache or WriterCache()
     rows = variant_rows(conn, cache, item.code)
     if not rows or item.code.upper() not in _lineup(cache, show):
-        return f"unknown code {item.code}"
+        return f"{reasons.UNKNOWN_CODE}:{item.code}"
     if item.variant is not None:
         wanted = item.variant.casefold()
         for row in rows:
             if row["label"].casefold() == wanted:
                 break
         else:
-            return f"unknown variant {item.code} {item.variant}"
+            return f"{reasons.UNKNOWN_VARIANT}:{item.code}:{item.variant}"
     elif len(rows) == 1:
         row = rows[0]
     elif show.flash and show.flash.variant and show.flash.applies(
@@ -492,7 +493,7 @@ def resolve_variant(
                           if r["label"].casefold() == show.pinned_variant.casefold()])):
         row = pinned[0]
     else:
-        return f"which variant of {rows[0]['code']}?"
+        return f"{reasons.VARIANT_UNCLEAR}:{rows[0]['code']}"
     return row["code"], row["label"], row["price"]
 
 
@@ -525,7 +526,7 @@ def add_items(
             already = counted.get(nocase(code), 0)
             qty = rules.capped_qty(item.qty, already, show.max_per_buyer)
             if qty < item.qty:
-                notes.append(f"limit {show.max_per_buyer} per buyer for {code}")
+                notes.append(f"{reasons.BUYER_LIMIT}:{show.max_per_buyer}:{code}")
             if qty == 0:
                 continue
         opened = order is None
@@ -539,8 +540,10 @@ def add_items(
                                                        unit.now):
                 conn.execute(
                     "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
-                    "created_at, expires_at, comment_id) VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?)",
-                    (order, code, label, units, unit_price, unit.now, expires, comment_id))
+                    "created_at, expires_at, comment_id, confidence, said) "
+                    "VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?)",
+                    (order, code, label, units, unit_price, unit.now, expires, comment_id,
+                     item.confidence, item.said))
                 if show.flash and unit_price == show.flash.price and show.flash.applies(
                         code, label, unit.now):
                     show = replace(show, flash=replace(show.flash, taken=show.flash.taken + units))
@@ -552,9 +555,10 @@ def add_items(
         if waiting:
             conn.execute(
                 "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, created_at,"
-                " wait_seq, comment_id) VALUES (?, ?, ?, ?, ?, 'waitlisted', ?, ?, ?)",
+                " wait_seq, comment_id, confidence, said) "
+                "VALUES (?, ?, ?, ?, ?, 'waitlisted', ?, ?, ?, ?, ?)",
                 (order, code, label, waiting, price, unit.now, next_value(conn, "wait", cache),
-                 comment_id))
+                 comment_id, item.confidence, item.said))
             waited_any = True
         detail = f"{code} {label} x{qty}" + (f" ({waiting} waitlisted)" if waiting else "")
         if opened:  # 'opened' then 'add' in one statement (same rows, same order of ids)
@@ -645,14 +649,14 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         order, held, waited, notes = add_items(conn, unit, show, c, comment_id, req.items,
                                                req.phone, actor)
         if notes and not (held or waited):
-            if any(n.startswith("limit") for n in notes) and len(notes) == 1:
+            if len(notes) == 1 and notes[0].startswith(reasons.BUYER_LIMIT):
                 status = CommentStatus.REJECTED
             else:
                 status = CommentStatus.REVIEW
                 add_review(conn, unit, c.show_id, c, comment_id, "; ".join(notes))
         else:
             status = CommentStatus.ORDERED if held else CommentStatus.WAITLISTED
-            if any(not n.startswith("limit") for n in notes):
+            if any(not n.startswith(reasons.BUYER_LIMIT) for n in notes):
                 add_review(conn, unit, c.show_id, c, comment_id, "; ".join(notes))
         reason = "; ".join(notes)
     elif req.kind == "cancel":
@@ -663,7 +667,7 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         status = CommentStatus.QUESTION
     elif req.kind == "review":
         status = CommentStatus.REVIEW
-        add_review(conn, unit, c.show_id, c, comment_id, req.reason or "unclear order")
+        add_review(conn, unit, c.show_id, c, comment_id, req.reason or reasons.UNCLEAR)
     else:
         status = CommentStatus.IGNORED
     conn.execute("UPDATE comments SET status = ?, order_code = ?, reason = ? WHERE id = ?",
