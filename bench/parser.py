@@ -29,22 +29,24 @@ if str(REPO) not in sys.path:  # run as a script: make the package importable
 
 import yaml  # noqa: E402
 
-from livesell.domain.parser import LineupProduct, Parser  # noqa: E402
+from livesell.domain.catalog import load_catalog_file  # noqa: E402
+from livesell.domain.parser import (  # noqa: E402
+    DEFAULT_MIN_CONFIDENCE,
+    Parser,
+    lineup_product,
+)
 
 DATA = REPO / "tests" / "data"
 BENCHMARKS_MD = REPO / "BENCHMARKS.md"
 FILLERS = ["shop ơi", "em", "nha", "ạ", "nhé", "😍", "🦀🦀", "[top fan]", "@Shop", "chị ơi", "ok"]
 
 
-def load() -> tuple[Parser, list[str]]:
-    """The benchmark lineup (pinned A1) and the corpus texts."""
-    catalog = yaml.safe_load((DATA / "parser_catalog.yaml").read_text(encoding="utf-8"))
-    lineup = [
-        LineupProduct(p["code"], p["name"], tuple(v["label"] for v in p["variants"]))
-        for p in catalog["products"]
-    ]
-    corpus = yaml.safe_load((DATA / "comments.yaml").read_text(encoding="utf-8"))
-    return Parser(lineup, pinned="A1"), [c["text"] for c in corpus["comments"]]
+def load(corpus_file: Path = DATA / "comments.yaml") -> tuple[Parser, list[str]]:
+    """The benchmark lineup (pinned A1, the default confidence gate) and the corpus texts."""
+    lineup = [lineup_product(p) for p in load_catalog_file(DATA / "parser_catalog.yaml")]
+    corpus = yaml.safe_load(corpus_file.read_text(encoding="utf-8"))
+    parser = Parser(lineup, pinned="A1", min_confidence=DEFAULT_MIN_CONFIDENCE)
+    return parser, [c["text"] for c in corpus["comments"]]
 
 
 def distinct_texts(corpus: Sequence[str], n: int, seed: int = 2026) -> list[str]:
@@ -137,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parses", type=int, default=200_000, help="parses per input (min 1000)")
     ap.add_argument("--rounds", type=int, default=5, help="timed rounds per input")
     ap.add_argument("--write", action="store_true", help="append the results to BENCHMARKS.md")
+    ap.add_argument("--corpus", type=Path, default=DATA / "comments.yaml",
+                    help="labelled comments to draw from (default: the test corpus)")
     args = ap.parse_args(argv)
-    parser, corpus = load()
+    parser, corpus = load(args.corpus)
     n = max(args.parses, 1000)
     repeated = (corpus * math.ceil(n / len(corpus)))[:n]
     distinct = distinct_texts(corpus, n)

@@ -210,14 +210,15 @@ def _decide(t: Tables, pinned: int | None, s: str, tokens: list[Token],
             else:
                 items = ()
             return ("cancel", items, r.CANCEL, 0.9, ())
-        sole_meas = has_meas and _only_tokens(s, tokens)
+        # Sizes and names alone ("tôm khô nửa ký", "1 cua 500g với 1 tôm khô 250g") order.
+        sole_meas = has_meas and _extra_words(s, tokens, skipped) == 0
         if anchors and (order or explicit or by_code or sole_meas):
             items = items_of(t, s, tokens, anchors, recipients > 1)
             extra = _extra_words(s, tokens, skipped)
             if by_code:
                 conf = _code_confidence(strong or explicit or has_meas, order, extra)
             else:
-                conf = _name_confidence(order, explicit or has_meas, extra)
+                conf = _name_confidence(strong, order, explicit or has_meas, extra)
             return ("order", items, r.ORDER_CODE if by_code else r.ORDER_NAME, conf, ())
         if not anchors and (order or explicit or sole_meas):
             if pinned is None:
@@ -252,8 +253,12 @@ def _code_confidence(stated: bool, order: bool, extra: int) -> float:
     return round(max(0.3, base - step * max(0, extra - free)), 2)
 
 
-def _name_confidence(order: bool, stated: bool, extra: int) -> float:
-    base = 0.93 if order and stated else 0.88
+def _name_confidence(strong: bool, order: bool, stated: bool, extra: int) -> float:
+    """A product name or alias: common words, so a weak order word alone is not enough."""
+    if stated:
+        base = 0.93 if order else 0.88
+    else:
+        base = 0.88 if strong else 0.72
     return round(max(0.3, base - 0.05 * max(0, extra - 1)), 2)
 
 

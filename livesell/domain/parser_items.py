@@ -66,7 +66,7 @@ class Tables:
     """Everything compiled from a lineup; shared by every Parser with the same lineup."""
 
     __slots__ = ("products", "by_code", "names", "labels", "plain", "kw", "scanner", "max_qty",
-                 "hints")
+                 "hints", "sizes")
 
     def __init__(self, lineup: Sequence[LineupProduct], max_qty: int) -> None:
         self.products = tuple(lineup)
@@ -80,6 +80,7 @@ class Tables:
         self.labels: list[list[Label]] = []
         # Words that point at a product's variants: label words and the unit it is sold in.
         self.hints: list[frozenset[str]] = []
+        self.sizes: list[frozenset[str]] = []  # label words proper ("lon", "chai"), no units
         for p in self.products:
             units = p.units if len(p.units) == len(p.variants) else p.units[:1] * len(p.variants)
             labs: list[Label] = []
@@ -88,6 +89,7 @@ class Tables:
                 unit = _unit_word(units[n]) if units else ""
                 labs.append((lab, measure, words | {unit} if unit else words))
             self.labels.append(labs)
+            self.sizes.append(frozenset(w for v in p.variants for w in parse_label(v)[1]))
             self.hints.append(frozenset(w for _, _, ws in labs for w in ws))
         self.plain = [Item(p.code, None, 1) for p in self.products]
         # The first two or more words of a name name a product. One word alone ("cua",
@@ -219,10 +221,11 @@ def _resolve_sizes(
         current: list[Token] = []
         sized = counted = False
         for tok in after:
-            if tok[0] in _SIZE and sized and counted:
+            size = tok[0] == "meas" or (tok[0] == "wl" and tok[3] in t.sizes[idx])
+            if size and sized and counted:
                 groups.append(current)
                 current, counted = [], False
-            if tok[0] in _SIZE:
+            if size:
                 sized = True
             elif tok[0] in _QTY:
                 counted = True

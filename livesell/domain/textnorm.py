@@ -193,7 +193,8 @@ _add("advice", ("ai", "moi nguoi", "ca nha", "cac ban", "ae", "anh em", "ban be"
 # Questions around an order word: "tết này mua gì cho ba mẹ".
 _add("qphrase", _expand(_BUY, ("gi", "cai gi", "gi cho", "cho ai", "o dau", "duoc khong",
                                "duoc ko", "dc ko", "dc khong", "loai nao", "cai nao")))
-_add("qphrase", ("co nen", "nen mua khong", "co ai", "an gi", "tang gi", "bieu gi"))
+_add("qphrase", ("co nen", "nen mua khong", "co ai", "an gi", "tang gi", "bieu gi", "gi",
+                 "gi ngon", "nao ngon", "loai nao", "cai nao"))
 # Reviews: what a buyer says about something already eaten or used.
 _add("rev", ("ngon", "man", "nhat", "do te", "te", "thom", "tuoi", "chac thit", "it thit",
              "ngot", "beo", "an", "xai", "uong", "dung thu", "chat luong", "hai long",

@@ -217,8 +217,8 @@ def resolve(
                 if qty is None and counted:
                     qty = counted[0]
                 cands = list(labels)
-        if words:  # a container or size word ("chai", "lon") narrows, never empties
-            hinted = [lab for lab in cands if lab[2] & words]
+        for word in words:  # a container or size word ("chai", "lon") narrows, never empties
+            hinted = [lab for lab in cands if word in lab[2]]
             if hinted:
                 cands = hinted
         if bare is not None and qty is None and bare > max_qty and not measures:

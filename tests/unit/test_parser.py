@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from livesell.domain.catalog import load_catalog_file
 from livesell.domain.parser import (
     DEFAULT_MIN_CONFIDENCE,
     MAX_TEXT,
@@ -16,6 +17,7 @@ from livesell.domain.parser import (
     LineupProduct,
     Parser,
     gate,
+    lineup_product,
 )
 from livesell.domain.textnorm import normalize
 
@@ -23,11 +25,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def load_lineup() -> list[LineupProduct]:
-    doc = yaml.safe_load((DATA / "parser_catalog.yaml").read_text(encoding="utf-8"))
-    return [
-        LineupProduct(p["code"], p["name"], tuple(v["label"] for v in p["variants"]))
-        for p in doc["products"]
-    ]
+    return [lineup_product(p) for p in load_catalog_file(DATA / "parser_catalog.yaml")]
 
 
 def load_corpus() -> tuple[dict[str, Any], list[dict[str, Any]]]:
