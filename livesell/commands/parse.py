@@ -69,6 +69,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE,
         help="orders read with less confidence are printed as review (0 shows every reading)",
     )
+    parser.add_argument(
+        "--check", metavar="CORPUS", default=None,
+        help="score a labelled corpus (YAML, see tests/data/comments.yaml) instead of stdin: "
+             "accuracy per tier and precision per confidence band; exit 1 if noise orders",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,12 +87,30 @@ def run(args: argparse.Namespace) -> int:
     except (_CatalogProblem, ValueError) as exc:
         print(f"livesell parse: {exc}", file=sys.stderr)
         return 2
+    if args.check:
+        return _check(parser, args.check)
     out = sys.stdout
     for line in sys.stdin:
         intent = parser.parse(line.rstrip("\r\n"))
         out.write(json.dumps(intent.to_json(), ensure_ascii=False) + "\n")
     out.flush()
     return 0
+
+
+def _check(parser: Parser, path: str) -> int:
+    from livesell.commands.parse_corpus import report, score
+
+    try:
+        doc: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        print(f"livesell parse: {path}: {exc}", file=sys.stderr)
+        return 2
+    if not isinstance(doc, dict):
+        print(f"livesell parse: {path}: expected a mapping with 'comments'", file=sys.stderr)
+        return 2
+    scores, calibration = score(doc, parser, parser.codes)
+    print(report(scores, calibration))
+    return 1 if any(s.name == "noise" and s.orders for s in scores) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

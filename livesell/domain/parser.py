@@ -130,6 +130,17 @@ class Parser:
         other._min = self._min
         return other
 
+    def without_gate(self) -> Parser:
+        """The same parser keeping every reading, whatever its confidence."""
+        other = self.with_pinned(self.pinned)
+        other._min = 0.0
+        return other
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The lineup's codes, as the catalog writes them."""
+        return tuple(p.code for p in self._t.products)
+
     @property
     def pinned(self) -> str | None:
         """Canonical code of the pinned product, or None."""

@@ -29,9 +29,11 @@ _WORD = re.compile(r"[a-z']+")
 _STRONG = frozenset({"chot", "chot don", "lay", "xi", "dat hang", "len don", "order", "sold",
                      "mine", "take"})
 # Clause boundaries: punctuation and the words that start a new clause.
-_CLAUSE = re.compile(r"[,.;!?]|\s(?:nhung|ma|hom nay|bay gio|nay|xong|con)\s")
-_FRAME_KINDS = frozenset({"past", "advice"})
+_CLAUSE = re.compile(r"[,.;!?]|\s[-:]\s|\s(?:nhung|ma|hom nay|bay gio|nay|xong|con)\s")
+_FRAME_KINDS = frozenset({"past", "advice", "seed"})
 _CONTEXT = frozenset({"past", "advice", "rev", "roi"})
+_ASKING = frozenset({"qphrase", "qword", "qmark"})
+_ORDERING = frozenset({"order", "cnt", "sl", "xq", "qx", "plus", "meas", "cancel"})
 _EVIDENCE = frozenset({"order", "code", "name", "cnt", "sl", "xq", "qx", "plus", "meas"})
 
 Decision = tuple[str, tuple[Item, ...], str, float, tuple[Item, ...]]
@@ -69,17 +71,21 @@ def _unframed(s: str, tokens: list[Token]) -> tuple[list[Token], bool]:
     kept: list[Token] = []
     flagged = False
     for clause in clauses.values():
-        framed = False
-        ordered = False
+        framed = ordered = advised = False
         for tok in clause:
-            if tok[0] in _FRAME_KINDS or (tok[0] == "roi" and ordered):
+            kind = tok[0]
+            if kind == "past" or kind == "seed" or (kind == "roi" and ordered):
                 framed = True
-            elif tok[0] == "order":
+            elif kind == "advice":  # "mọi người nên mua", not "chốt A1 cả nhà ơi"
+                advised = True
+            elif kind == "order":
                 ordered = True
+                framed = framed or advised
         if framed:
             kinds = {tok[0] for tok in clause}
             strong = any(tok[0] == "order" and tok[3] in _STRONG for tok in clause)
-            flagged = flagged or (strong and "code" in kinds and not kinds & {"past", "rev"})
+            flagged = flagged or (strong and "code" in kinds
+                                  and not kinds & {"past", "rev", "seed"})
         else:
             kept.extend(clause)
     return kept, flagged
@@ -104,6 +110,9 @@ def decide(t: Tables, pinned: int | None, s: str, tokens: list[Token],
         # "bữa nào rảnh mua thử", "muốn mua ghê mà hết tiền": nothing is ordered now.
         if "order" in kinds and kinds & {"code", "cnt", "xq", "qx", "sl", "plus"}:
             return _review(r.FRAMED_ORDER)
+        return _chat(r.FRAMED, 0.85)
+    if "rev" in kinds and not kinds & _ORDERING and not kinds & _ASKING:
+        # "A2 ăn mặn quá", "A1 đắt quá": an opinion about a product, not an order for it.
         return _chat(r.FRAMED, 0.85)
     context = kinds & _CONTEXT
     if kinds & _FRAME_KINDS or ("roi" in kinds and "order" in kinds):

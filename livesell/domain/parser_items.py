@@ -98,9 +98,9 @@ class Tables:
         # catalog's aliases are taken as written, one word or more.
         names: dict[str, set[int]] = {}
         for i, p in enumerate(self.products):
-            words = normalize(p.name).split()
-            for b in range(2, len(words) + 1):
-                names.setdefault(" ".join(words[:b]), set()).add(i)
+            name_words = normalize(p.name).split()
+            for b in range(2, len(name_words) + 1):
+                names.setdefault(" ".join(name_words[:b]), set()).add(i)
             for alias in p.aliases:
                 folded = normalize(alias)
                 if folded and folded not in KEYWORDS and folded not in self.by_code:
@@ -174,8 +174,14 @@ def items_of(
         # ("1 A1 1kg va 2 A2"); the quantity that follows leads the next code.
         tails: list[list[Token]] = []
         heads: list[list[Token]] = [prefix]
-        for seg in segs[:-1]:
-            cut = next((i for i, tok in enumerate(seg) if tok[0] in _QTY), len(seg))
+        for k, seg in enumerate(segs[:-1]):
+            cut, prev = len(seg), tokens[spans[k]]
+            for i, tok in enumerate(seg):
+                # a size away from the previous code leads the next one ("... với nửa ký tôm")
+                if tok[0] in _QTY or (tok[0] == "meas" and not adjacent(s, prev, tok)):
+                    cut = i
+                    break
+                prev = tok
             tails.append(seg[:cut])
             heads.append(seg[cut:])
         tails.append(segs[-1])
@@ -208,6 +214,8 @@ def _has_qty(s: str, toks: list[Token], anchor: Token, after: bool) -> bool:
             return True
     near = toks[0] if after else toks[-1]
     a, b = (anchor, near) if after else (near, anchor)
+    if not after and near[0] == "meas":  # "1 ký cua gạch": a size leads its product
+        return adjacent(s, a, b)
     return near[0] in ("num", "nw") and adjacent(s, a, b)
 
 
