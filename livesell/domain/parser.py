@@ -149,7 +149,7 @@ class Parser:
     def parse(self, text: str) -> Intent:
         """Parse one comment into an Intent. Never raises on any string."""
         s = normalize(text)
-        tokens, phone, skipped = scan(self._t.scanner, self._t.kw, s)
-        kind, items, code, conf, guess = decide(self._t, self._pinned, s, tokens, skipped)
-        intent = Intent(kind, items, phone, code, conf, guess)
+        found = scan(self._t.scanner, self._t.kw, s)
+        kind, items, code, conf, guess = decide(self._t, self._pinned, s, found)
+        intent = Intent(kind, items, found.phone, code, conf, guess)
         return gate(intent, self._min) if self._min else intent

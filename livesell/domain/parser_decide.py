@@ -15,7 +15,7 @@ import re
 
 from . import reasons as r
 from .parser_items import Item, Tables, adjacent, items_of, resolve_item
-from .units import EXPLICIT, Token, Unresolved
+from .units import EXPLICIT, Scanned, Token, Unresolved
 
 # Code-shaped words that are addresses, weekdays, sizes or levels, not product codes.
 _NOT_CODES = frozenset(
@@ -24,7 +24,6 @@ _NOT_CODES = frozenset(
 )
 _LIKELY_CODE = re.compile(r"[a-z]{1,2}\d{1,2}")
 _LETTER = re.compile(r"[a-z]")
-_WORD = re.compile(r"[a-z']+")
 # Live-selling order words: a viewer who types these means to order.
 _STRONG = frozenset({"chot", "chot don", "lay", "xi", "dat hang", "len don", "order", "sold",
                      "mine", "take"})
@@ -47,18 +46,6 @@ def _only_tokens(s: str, tokens: list[Token]) -> bool:
             return False
         pos = tok[2]
     return _LETTER.search(s, pos) is None
-
-
-def _extra_words(s: str, tokens: list[Token], skipped: list[int]) -> int:
-    """Words that belong to no token and no recognised filler, set phrase or decoy."""
-    spans = sorted([(t[1], t[2]) for t in tokens]
-                   + [(skipped[i], skipped[i + 1]) for i in range(0, len(skipped), 2)])
-    pos = count = 0
-    for start, end in spans:
-        if start > pos:
-            count += len(_WORD.findall(s, pos, start))
-        pos = max(pos, end)
-    return count + len(_WORD.findall(s, pos))
 
 
 def _unframed(s: str, tokens: list[Token]) -> tuple[list[Token], bool]:
@@ -99,11 +86,13 @@ def _review(code: str) -> Decision:
     return ("review", (), code, 0.5, ())
 
 
-def decide(t: Tables, pinned: int | None, s: str, tokens: list[Token],
-           skipped: list[int]) -> Decision:
+def decide(t: Tables, pinned: int | None, s: str, found: Scanned) -> Decision:
     """The reading of a scanned comment: (kind, items, reason code, confidence, guess)."""
+    tokens, extra = found.tokens, found.extra
     if not tokens:
         return _chat()
+    if not found.framed:  # the common case: no frame word at all
+        return _decide(t, pinned, s, tokens, extra)
     framed = False
     kinds = {tok[0] for tok in tokens}
     if "hypo" in kinds:
@@ -122,17 +111,19 @@ def decide(t: Tables, pinned: int | None, s: str, tokens: list[Token],
                 return _review(r.FRAMED_ORDER) if flagged else _chat(r.FRAMED, 0.85)
             tokens, framed = kept, True
     if context:  # frame words carry no item; left out, they count as unexplained words
-        tokens = [tok for tok in tokens if tok[0] not in _CONTEXT]
+        kept = [tok for tok in tokens if tok[0] not in _CONTEXT]
+        extra += len(tokens) - len(kept)
+        tokens = kept
         if not tokens:
             return _chat()
-    got = _decide(t, pinned, s, tokens, skipped)
+    got = _decide(t, pinned, s, tokens, extra)
     if framed and got[0] == "order":
         return (got[0], got[1], got[2], round(got[3] * 0.9, 2), got[4])
     return got
 
 
 def _decide(t: Tables, pinned: int | None, s: str, tokens: list[Token],
-            skipped: list[int]) -> Decision:
+            extra: int) -> Decision:
     """Flags from the comment's words first, then items if any."""
     order = cancel = question = asked = already = later = explicit = False
     by_code = has_meas = seed = strong = False
@@ -220,10 +211,9 @@ def _decide(t: Tables, pinned: int | None, s: str, tokens: list[Token],
                 items = ()
             return ("cancel", items, r.CANCEL, 0.9, ())
         # Sizes and names alone ("tôm khô nửa ký", "1 cua 500g với 1 tôm khô 250g") order.
-        sole_meas = has_meas and _extra_words(s, tokens, skipped) == 0
+        sole_meas = has_meas and extra == 0
         if anchors and (order or explicit or by_code or sole_meas):
             items = items_of(t, s, tokens, anchors, recipients > 1)
-            extra = _extra_words(s, tokens, skipped)
             if by_code:
                 conf = _code_confidence(strong or explicit or has_meas, order, extra)
             else:
@@ -234,7 +224,6 @@ def _decide(t: Tables, pinned: int | None, s: str, tokens: list[Token],
                 return _review(r.NO_PINNED)
             bare = _bare_after_order(s, tokens)
             item = resolve_item(t, pinned, tokens, bare)
-            extra = _extra_words(s, tokens, skipped)
             conf = _pinned_confidence(strong, order, explicit or has_meas or bare is not None,
                                       extra)
             return ("order", (item,), r.ORDER_PINNED, conf, ())

@@ -218,18 +218,18 @@ _add("rev", ("ngon", "man", "nhat", "do te", "te", "thom", "tuoi", "chac thit", 
 # "... rồi": after an order word in the same clause it is a past purchase.
 _add("roi", ("roi", "r"))
 # Fillers: words that say nothing about the order ("nha shop ơi"); known, so not chatter.
-_add("fill", ("nha", "nhe", "nhen", "nghen", "ne", "shop", "sop", "shp", "ad", "admin", "oi",
-              "a", "ah", "ak", "da", "vang", "ok", "oke", "okie", "oki", "em", "e", "minh",
-              "mk", "mik", "toi", "tui", "chi", "c", "anh", "ban", "voi", "vs", "giup",
-              "dum", "gium", "giup em", "di", "ik", "luon", "lun", "nhanh", "le", "ngay",
-              "lien", "len", "cho", "hen", "nka", "nhoa", "cua minh", "cua em", "please", "pls",
-              "plz", "of", "jar", "jars", "bottle", "bottles", "box", "boxes", "i", "i'll", "me",
-              "the", "for", "and", "va", "voi nha", "nua", "them nua", "luon nha", "ne shop",
-              "haha", "hihi", "hehe", "kkk", "ok shop", "nhaa", "nhaaa", "nhee", "oii",
-              "oiii", "oiiii", "aa", "aaa", "cam on", "thanks", "thank", "a nha"))
-# Greetings said around an order ("chúc mừng năm mới, chốt A1"): known words, not chatter.
-_add("fill", ("chuc", "chao", "hello", "hi", "xin chao", "tet", "vui ve", "happy new year",
-              "hpny", "chuc mung", "mung xuan", "xuan", "tet vui ve", "an tet", "iu", "yeu"))
+# "của mình A2": "cua" is also a product's short name; said as a possessive it names nothing.
+_add("noorder", ("cua minh", "cua em", "cua toi", "cua tui", "cua chi", "cua shop"))
+
+FILLERS = frozenset("""
+    nha nhe nhen nghen ne shop sop shp ad admin oi a ah ak da vang ok oke okie oki em e minh
+    mk mik toi tui chi c anh ban voi vs giup dum gium di ik luon lun nhanh le ngay lien len
+    cho hen nka nhoa please pls plz of jar jars bottle bottles box boxes i ll s me the for and
+    va nua haha hihi hehe kkk nhaa nhaaa nhee oii oiii oiiii aa aaa cam on thanks thank you
+    chuc chao hello hi xin tet vui ve happy new year hpny mung xuan iu yeu
+""".split())
+"""Words that say nothing about an order ("nha shop ơi", greetings): never counted as the
+unexplained chatter that lowers an order's confidence."""
 
 
 def trie_regex(phrases: Iterable[str]) -> str:

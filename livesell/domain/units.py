@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from .reasons import (
     BAD_QTY,
@@ -24,6 +25,7 @@ from .reasons import (
 )
 from .textnorm import (
     DIGIT_VOCAB,
+    FILLERS,
     KEYWORDS_RE,
     LETTER_VOCAB,
     SKIP,
@@ -285,34 +287,51 @@ def compile_scanner(codes: Iterable[str], local: dict[str, str]) -> re.Pattern[s
 
 
 _NOT_DIGITS = str.maketrans("", "", " .-")
+# A word of the comment that no token explains: any word but the fillers.
+_WORD = re.compile(r"\b(?!(?:" + trie_regex(FILLERS) + r")\b)[a-z]+")
+FRAME_KINDS = frozenset({"hypo", "past", "advice", "seed", "roi", "rev"})
+"""Keyword kinds that frame a comment (see :mod:`livesell.domain.parser_decide`)."""
 
 
-def scan(
-    scanner: re.Pattern[str], kw: dict[str, str], s: str
-) -> tuple[list[Token], str | None, list[int]]:
-    """Tokens of a folded comment, the first phone number in it, and the skipped spans.
+class Scanned(NamedTuple):
+    """A folded comment's tokens, its first phone number, how many of its words the parser
+    could not account for, and whether it has any frame word (past, hypothetical, advice,
+    review...)."""
 
-    ``scanner`` comes from :func:`compile_scanner`; ``kw`` maps its keyword phrases to kinds.
-    Skipped spans (fillers, set phrases, prices, addresses...) are flat ``[start, end, ...]``:
-    text the parser recognised and set aside, so it does not count as unexplained chatter.
+    tokens: list[Token]
+    phone: str | None
+    extra: int
+    framed: bool
+
+
+def scan(scanner: re.Pattern[str], kw: dict[str, str], s: str) -> Scanned:
+    """Scan a folded comment. ``scanner`` comes from :func:`compile_scanner`; ``kw`` maps its
+    keyword phrases to kinds. Recognised but skipped text (fillers, set phrases, prices,
+    addresses...) is accounted for; the words between matches are counted as ``extra``.
     """
     tokens: list[Token] = []
-    skipped: list[int] = []
     phone: str | None = None
+    extra = pos = 0
+    framed = False
+    findall = _WORD.findall
     for m in scanner.finditer(s):
+        start, end = m.span()
+        if start - pos > 1:  # a lone space or comma has no word in it
+            extra += len(findall(s, pos, start))
+        pos = end
         kind = m.lastgroup or ""
         value: object
         # most frequent kinds first: this loop runs for every token of every comment
         if kind == "kw" or kind == "kw2":
             value = m.group()
-            kind = kw[m.group()]
+            kind = kw[value]
             if kind == "noorder" or kind == "fill":
-                skipped += m.span()
                 continue
             if kind == "nw":
                 value = NUMBER_WORDS[m.group()]
+            elif kind in FRAME_KINDS:
+                framed = True
         elif kind in SKIP:
-            skipped += m.span()
             continue
         elif kind == "code":
             value = m.group("cc") or m.group("cl")
@@ -332,7 +351,6 @@ def scan(
         elif kind == "phone":
             if phone is None:
                 phone = "0" + m.group("ph").translate(_NOT_DIGITS)
-            skipped += m.span()
             continue
         elif kind == "meas" or kind == "measw":
             wide = kind == "measw"
@@ -347,14 +365,14 @@ def scan(
         elif kind[:2] == "k_":
             kind = kind[2:]
             if kind == "noorder":
-                skipped += m.span()
                 continue
             value = None
         else:
             value = m.group()
-        start, end = m.span()
-        tokens.append((kind, start, end, value))
-    return tokens, phone, skipped
+        tokens.append((kind, start, pos, value))
+    if len(s) - pos > 1:
+        extra += len(_WORD.findall(s, pos))
+    return Scanned(tokens, phone, extra, framed)
 
 
 def _int(text: str) -> int:
