@@ -68,3 +68,14 @@ async def test_threshold_is_a_setting(aiohttp_client: Any, settings: Settings) -
     show = await pinned_show(client)
     [r] = await post_comments(client, show, [comment("g1", "dat")])
     assert r["status"] == "ordered"
+
+
+async def test_pages_count_stock_in_the_catalog_unit(client: TestClient) -> None:
+    show = await pinned_show(client)
+    snap = await (await client.get(f"/api/shows/{show}")).json()
+    a2 = next(p for p in snap["lineup"] if p["code"] == "A2")
+    assert a2["variants"][0]["unit"] == "hũ"
+    for path in (f"/s/{show}", f"/s/{show}/overlay"):
+        html = await (await client.get(path, headers={"Cookie": "lang=vi"})).text()
+        assert "còn 80 hũ" in html, path
+        assert "còn 80 hộp" not in html
