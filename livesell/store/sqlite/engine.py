@@ -127,6 +127,11 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO meta (key, value) VALUES ('stock_version', '0');
     """,
+    # Comment reading: the parser's confidence and the comment's words on each line it made.
+    """
+    ALTER TABLE lines ADD COLUMN confidence REAL;
+    ALTER TABLE lines ADD COLUMN said TEXT NOT NULL DEFAULT ''
+    """,
     # staff work: claims, printed packing slips, the duty roster (store/sqlite/claims.py)
     """
     CREATE TABLE claims (

@@ -6,6 +6,7 @@ import { editDialog } from "./staff_edit.js";
 import { reviewQueue } from "./staff_review.js";
 import { alertNewOrder, applyClaim, applyRoster, assignee, claimControls, clock, fold, liveClaim,
   loadClaims, roster, setDuty, wireAlerts, withUndo } from "./staff_tools.js";
+import { confidenceText } from "./reading.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
 const orders = new Map(); // code -> order
@@ -121,7 +122,10 @@ function buildRow(order) {
       el("span", { class: "code" }, sku(line.code, line.variant)),
       ` × ${line.qty} `,
       el("span", { class: "line-state" }, t(`console.line.${line.state}`)),
-      el("span", { class: "num" }, vnd(line.amount))));
+      el("span", { class: "num" }, vnd(line.amount)),
+      line.said ? el("div", { class: "line-reading muted small" },
+        el("q", { class: "line-said", title: t("console.reading.said") }, line.said), " ",
+        el("span", { class: "line-confidence" }, confidenceText(line.confidence))) : ""));
   }
   const contact = order.contact || {};
   const contactText = [contact.name, contact.phone, contact.address].filter(Boolean).join(" · ");

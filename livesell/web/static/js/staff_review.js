@@ -1,6 +1,7 @@
 // Staff console: the review queue (comments the parser could not decide). A product is picked
 // first, then only that product's sizes; ticked items are dismissed together.
 import { api, clearNotice, el, notify, show, t } from "./console.js";
+import { reasonText } from "./reading.js";
 import { clock, fold } from "./staff_tools.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
@@ -61,7 +62,8 @@ export function reviewQueue(ctx) {
         el("span", { class: "buyer" }, item.author_name || "—"),
         el("time", { class: "muted small" }, clock(item.created_at))),
       el("blockquote", { class: "comment-text" }, item.text),
-      el("div", { class: "muted small" }, item.reason),
+      el("div", { class: "muted small review-reason", title: item.reason },
+        reasonText(item.reason)),
       form);
   }
 
