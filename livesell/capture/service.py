@@ -154,7 +154,7 @@ class CaptureService:
             intent = parser.parse(incoming.text)
             requests.append(CaptureRequest(
                 comment, intent.kind,
-                tuple(CaptureItem(i.code, i.variant, i.qty) for i in intent.items),
+                intent.items,
                 intent.phone, intent.reason))
         captured = await self.store.capture(requests, now) if requests else []
         results = iter(captured)

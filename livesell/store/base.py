@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..domain.capture import CaptureItem as CaptureItem  # one item type, parser to store
 from ..domain.events import Event
 from ..domain.models import (
     CaptureResult,
@@ -21,13 +22,6 @@ from ..domain.models import (
     Show,
     StockLevel,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureItem:
-    code: str
-    variant: str | None
-    qty: int
 
 
 @dataclass(frozen=True, slots=True)
