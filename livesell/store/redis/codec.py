@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from redis.exceptions import ResponseError
 
-from ...domain import rules
+from ...domain import orders
 from ...domain.errors import (
     DomainError,
     IllegalTransition,
@@ -166,7 +166,7 @@ def raise_for(out: Mapping[str, Any], subject: str, action: str = "") -> None:
         error = StaleVersion(f"order {fresh.code} changed (version {fresh.version})",
                              order=fresh)
     elif kind == "illegal" and action:
-        rules.next_status(OrderStatus(out["status"]), action)  # raises the domain's wording
+        orders.next_status(OrderStatus(out["status"]), action)  # raises the domain's wording
         error = IllegalTransition(f"cannot {action} an order that is {out['status']}")
     elif kind == "illegal":
         error = IllegalTransition(f"{subject} is already {out['status']}")
