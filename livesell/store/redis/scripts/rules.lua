@@ -170,7 +170,8 @@ local function resolve_variant(show, item, is_listed, catalog_code, labels, now)
 end
 
 local function limit_note(max_per_buyer, code)
-  return note('limit', string.format('limit %d per buyer for %s', max_per_buyer, code))
+  -- Concatenated: Lua 5.1's %s would cut the text at a NUL byte.
+  return note('limit', string.format('limit %d per buyer for ', max_per_buyer) .. code)
 end
 
 -- capture.order_outcome: the comment's status, and whether it goes to review too.
