@@ -122,7 +122,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .domain.errors import DomainError
 
     try:
-        _with_store(settings, lambda store: store.put_products(products, "cli"))
+        _with_store(settings, lambda store: store.put_products(products, "cli", time.time()))
     except DomainError as exc:
         print(f"error: {exc.message}; nothing was imported", file=sys.stderr)
         return 1

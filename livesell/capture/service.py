@@ -210,7 +210,7 @@ class CaptureService:
     # -- host ------------------------------------------------------------------------------
 
     async def put_products(self, products: Sequence[Product], actor: str) -> None:
-        self.bus.publish(await self.store.put_products(products, actor))
+        self.bus.publish(await self.store.put_products(products, actor, self.clock()))
         self.forget_parsers()
 
     async def adjust_stock(self, code: str, variant: str, delta: int, actor: str) -> Any:

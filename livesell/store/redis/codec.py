@@ -8,7 +8,6 @@ Empty Lua tables encode as ``{}``, so list fields accept a dict standing for an 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -214,6 +213,3 @@ def persistence_warning(info: Mapping[str, Any]) -> str | None:
                 "loses every order; set appendonly yes with appendfsync everysec or always")
     return None
 
-
-def now_stamp() -> str:
-    return stamp(time.time())
