@@ -54,6 +54,17 @@ def listed(lineup: Sequence[str], code: str) -> bool:
     return any(fold(c) == wanted for c in lineup)
 
 
+def _label_in(labels: Sequence[str], wanted: str) -> str | None:
+    """The catalog label spelled ``wanted`` (exactly, as the parser answers, else folded)."""
+    if wanted in labels:
+        return wanted
+    folded = fold(wanted)
+    for label in labels:
+        if fold(label) == folded:
+            return label
+    return None
+
+
 def resolve_variant(show: Show, item: Item, is_listed: bool, catalog_code: str,
                     labels: Sequence[str], now: float) -> str | Note:
     """The catalog label an item means, or a note saying a person must decide.
@@ -66,24 +77,23 @@ def resolve_variant(show: Show, item: Item, is_listed: bool, catalog_code: str,
     if not labels or not is_listed:
         return unknown_code(item.code)
     if item.variant is not None:
-        wanted = fold(item.variant)
-        for label in labels:
-            if fold(label) == wanted:
-                return label
+        label = _label_in(labels, item.variant)
+        if label is not None:
+            return label
         return Note(NoteKind.UNKNOWN_VARIANT, f"unknown variant {item.code} {item.variant}")
     if len(labels) == 1:
         return labels[0]
     flash = show.flash
     if flash is not None and flash.variant is not None and flash_applies(
             flash, item.code, flash.variant, now):
-        for label in labels:
-            if fold(label) == fold(flash.variant):
-                return label
+        label = _label_in(labels, flash.variant)
+        if label is not None:
+            return label
     if show.pinned is not None and show.pinned_variant is not None \
             and fold(show.pinned) == fold(item.code):
-        for label in labels:
-            if fold(label) == fold(show.pinned_variant):
-                return label
+        label = _label_in(labels, show.pinned_variant)
+        if label is not None:
+            return label
     return Note(NoteKind.WHICH_VARIANT, f"which variant of {catalog_code}?")
 
 

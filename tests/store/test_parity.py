@@ -224,7 +224,7 @@ def test_listed(lua: Any, lineup: list[str], code: str) -> None:
 
 @FAST
 @given(lineup=st.lists(codes, max_size=4), code=codes, variant=st.none() | labels,
-       variants=st.lists(labels, max_size=4, unique_by=inventory.fold), flash=flashes(),
+       variants=st.lists(labels, max_size=4), flash=flashes(),
        pinned=st.none() | codes, pinned_variant=st.none() | labels, now=times,
        catalog_code=codes)
 def test_resolve_variant(lua: Any, lineup: list[str], code: str, variant: str | None,

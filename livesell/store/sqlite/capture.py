@@ -98,7 +98,9 @@ def resolve_variant(
         rows[0]["code"] if rows else item.code, [r["label"] for r in rows], now)
     if isinstance(chosen, Note):
         return chosen
-    row = next(r for r in rows if r["label"] == chosen)
+    for row in rows:
+        if row["label"] == chosen:
+            break
     return row["code"], row["label"], row["price"]
 
 

@@ -139,6 +139,9 @@ local function listed(lineup, code)
 end
 
 local function label_in(labels, wanted)
+  for _, label in ipairs(labels) do
+    if label == wanted then return label end
+  end
   wanted = fold(wanted)
   for _, label in ipairs(labels) do
     if fold(label) == wanted then return label end
