@@ -1,6 +1,6 @@
 """The Lua scripts of the Redis store: loaded once, called by SHA, reloaded on ``NOSCRIPT``.
 
-Each script is the rule tables (``RULES``, a Lua table literal generated here from the
+Each script is the rule tables (``RULES``, Lua table literals generated here from the
 domain's own tables), ``rules.lua`` (the Lua twins of the domain's rule functions),
 ``common.lua`` (the write buffer, stock and order helpers), optionally ``items.lua`` (adding
 items to a buyer's order), then its own body; see ``scripts/``.
@@ -74,8 +74,19 @@ def part(name: str) -> str:
 
 
 def rules_source() -> str:
-    """The rule tables and ``rules.lua``: the start of every script."""
-    return f"local RULES = {lua_literal(rule_tables())}\n" + part("rules")
+    """The rule tables and ``rules.lua``: the start of every script.
+
+    Each table is built on first use: a script runs afresh on every call and reads only a
+    few of them, and building all of them would cost more than the rules themselves.
+    """
+    builders = "".join(f"  {name} = function() return {lua_literal(value)} end,\n"
+                       for name, value in sorted(rule_tables().items()))
+    return ("local RULES_OF = {\n" + builders + "}\n"
+            "local RULES = setmetatable({}, {__index = function(t, name)\n"
+            "  local value = RULES_OF[name]()\n"
+            "  rawset(t, name, value)\n"
+            "  return value\n"
+            "end})\n" + part("rules"))
 
 
 def source(name: str) -> str:
