@@ -64,6 +64,9 @@ class Catalog(Protocol):
     async def stock(self, codes: Sequence[str] | None = None) -> list[StockLevel]: ...
     async def stock_version(self) -> int: ...
 
+    # product photos (the booth)
+    async def set_product_image(self, code: str, image: str, now: float) -> Product: ...
+
 
 class Shows(Protocol):
     """Shows: lineup, status, pinned product, flash deal."""
