@@ -131,7 +131,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for problem in image_problems:
         print(f"warning: {problem}; imported without a photo", file=sys.stderr)
     try:
-        _with_store(settings, lambda store: store.put_products(products, "cli"))
+        _with_store(settings, lambda store: store.put_products(products, "cli", time.time()))
     except DomainError as exc:
         print(f"error: {exc.message}; nothing was imported", file=sys.stderr)
         return 1

@@ -221,7 +221,7 @@ class CaptureService:
     # -- host ------------------------------------------------------------------------------
 
     async def put_products(self, products: Sequence[Product], actor: str) -> None:
-        self.bus.publish(await self.store.put_products(products, actor))
+        self.bus.publish(await self.store.put_products(products, actor, self.clock()))
         self.forget_parsers()
 
     async def set_product_image(self, code: str, image: str, actor: str) -> Product:

@@ -27,7 +27,7 @@ NOW = 1_800_000_000.0
 
 
 async def setup_show(store: Store, show_id: str = "s1", **fields: object) -> Show:
-    await store.put_products(load_catalog_file(CATALOG), "test")
+    await store.put_products(load_catalog_file(CATALOG), "test", NOW)
     show = Show(id=show_id, title="Show", lineup=("A1", "A2", "B1", "C1"),
                 status=ShowStatus.LIVE, created_at=NOW, **fields)  # type: ignore[arg-type]
     return await store.create_show(show)

@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 
-from ...domain import rules
 from ...domain.events import Event
 from ...domain.models import CaptureResult, CommentStatus, Contact, Order
 from ..base import Captured, CaptureItem, CaptureRequest, Changed
@@ -100,9 +99,7 @@ class RedisOrders(RedisConnection):
 
     async def order_action(self, code: str, action: str, version: int, actor: str,
                            now: float) -> Changed:
-        table = {name: [sorted(s.value for s in allowed), target.value]
-                 for name, (allowed, target) in rules.ACTIONS.items()}
-        out = await self._run("action", now, code, action, version, actor, json.dumps(table))
+        out = await self._run("action", now, code, action, version, actor)
         codec.raise_for(out, f"order {code}", action or "?")
         return Changed(codec.fresh_order(out), codec.events_from(out, now))
 
