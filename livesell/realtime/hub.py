@@ -36,6 +36,7 @@ from ..domain.events import (
 from ..domain.models import Order, ReviewItem
 from ..http.auth import RANK, principal_for_session, principal_for_token
 from . import names
+from .events import LIVE_COMMENT, scoped_comment_id, socket_event
 from .fanout import ViewerFanout
 from .ratelimit import TokenBuckets
 
@@ -401,22 +402,24 @@ class RealtimeHub:
         self.buckets.forget(sid)
         self.viewers.pop(sid, None)
 
-    async def live_comment(self, sid: str, data: Any) -> dict[str, Any]:
+    @socket_event(LIVE_COMMENT)
+    async def live_comment(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         """A viewer's comment from the page; the ack is the same result as HTTP intake."""
         show_id, ip = self.viewers.get(sid, ("", "?"))
         if not self.buckets.take(sid) or not self.ip_buckets.take(ip):
             return {"status": "rejected", "reason": "rate_limited"}
-        if not isinstance(data, dict):
-            return {"status": "rejected", "reason": "comment must be an object"}
-        comment = {"source": "site", "id": str(data.get("id") or uuid.uuid4()),
-                   "author": {"id": sid, "name": str(data.get("name") or "")[:80]},
-                   "text": data.get("text")}
+        author = sid
+        comment = {"source": "site",
+                   "id": scoped_comment_id(author, data["id"] or uuid.uuid4().hex),
+                   "author": {"id": author, "name": data["name"][:80]},
+                   "text": data["text"]}
         try:
             results = await self.service.ingest(show_id, [comment], "site")
         except DomainError as exc:
             return {"status": "rejected", "reason": exc.code}
         result = results[0]
         answer = result.to_json()
+        answer["id"] = data["id"] or answer["id"]  # the page's own id back, not the scoped one
         if result.order and result.token:
             answer["order_url"] = f"/o/{result.order}?t={result.token}"
         return answer
