@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from .netaddr import parse_networks
+
 ENV_PREFIX = "LIVESELL_"
 
 
@@ -65,6 +67,9 @@ class Settings:
     demo: bool = False
     # Mappings are not hashable; leaving them out of the hash keeps Settings usable as a key.
     connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
+    # -- hardening -------------------------------------------------------------------------
+    trusted_proxies: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def data_path(self) -> Path:
@@ -151,6 +156,11 @@ def validate(settings: Settings, source: str = "<settings>") -> Settings:
             raise ConfigError(f"{source}: setting '{name}' must be positive")
     if settings.group_commit_ms < 0:
         raise ConfigError(f"{source}: setting 'group_commit_ms' must be >= 0")
+    try:
+        parse_networks(settings.trusted_proxies)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: setting 'trusted_proxies' has a bad entry {exc}: "
+                          "expected IP addresses or CIDR ranges") from None
     if not (settings.store == "sqlite" or settings.store.startswith(("redis://", "rediss://"))):
         raise ConfigError(f"{source}: setting 'store' must be 'sqlite' or a redis:// URL")
     return settings

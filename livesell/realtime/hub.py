@@ -35,6 +35,7 @@ from ..domain.events import (
 )
 from ..domain.models import Order, ReviewItem
 from ..http.auth import RANK, principal_for_session, principal_for_token
+from ..netaddr import client_address, parse_networks
 from . import names
 from .events import LIVE_COMMENT, scoped_comment_id, socket_event
 from .fanout import ViewerFanout
@@ -97,6 +98,7 @@ class RealtimeHub:
             manager.local_push = self.deliver
         self.shows: dict[str, ShowState] = {}
         self.buckets = TokenBuckets(settings.comment_rate, settings.comment_burst)
+        self.trusted = parse_networks(settings.trusted_proxies)
         self.ip_buckets = TokenBuckets(settings.comment_rate * 5, settings.comment_burst * 5)
         self.staff_rooms: dict[str, int] = {}
         self._seq = int(time.time() * 1000)
@@ -342,7 +344,8 @@ class RealtimeHub:
         if not isinstance(show_id, str) or not await self.show_exists(show_id):
             raise socketio.exceptions.ConnectionRefusedError("unknown show")
         request = environ.get("aiohttp.request")
-        ip = request.remote if request is not None else "?"
+        ip = client_address(request.remote, request.headers.get("X-Forwarded-For"),
+                            self.trusted) if request is not None else "?"
         # (show, address) in one tuple: at 10,000 viewers a session dict each is real memory.
         # The fan-out is the show's room: no Socket.IO room is needed on /live.
         self.viewers[sid] = (show_id, ip)
