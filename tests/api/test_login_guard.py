@@ -85,7 +85,8 @@ async def test_account_locked_across_addresses_says_when(
                          **{"X-Forwarded-For": "198.51.100.7"})
     assert resp.status == 303
     clock.advance(wait)
-    resp = await attempt(client, await form_csrf(client), PASSWORD, **{"X-Forwarded-For": "198.51.100.8"})
+    resp = await attempt(client, await form_csrf(client), PASSWORD,
+                         **{"X-Forwarded-For": "198.51.100.8"})
     assert resp.status == 303
 
 
