@@ -26,6 +26,7 @@ from ..domain.masking import mask_phone, short_name
 from ..domain.models import LineState, Order, OrderStatus, Product, Show, ShowStatus, sku
 from ..domain.qr import qr_svg
 from ..domain.vietqr import fold_message, resolve_bank, vietqr_payload
+from .headers import base_url as trusted_base_url
 from .render import catalog, language, render
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -175,9 +176,8 @@ def overlay_options(query: Any) -> dict[str, Any]:
 
 
 def base_url(request: web.Request) -> str:
-    """The public address of this server: ``public_url``, else what the browser asked for."""
-    configured = request.app[keys.SETTINGS].public_url.rstrip("/")
-    return configured or f"{request.scheme}://{request.host}"
+    """The public address of this server (``headers.base_url``: never an untrusted Host)."""
+    return trusted_base_url(request)
 
 
 # -- routes ----------------------------------------------------------------------------------
