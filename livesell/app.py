@@ -30,6 +30,7 @@ from .http.common import errors_middleware
 from .http.headers import security_headers
 from .realtime.hub import stop_tasks
 from .store.base import Store
+from .store.files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def session_key(settings: Settings) -> bytes:
     secret = settings.secret_key
     if not secret:
         path = Path(settings.data_dir) / "secret.key"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Settings, check_secrets, load_settings
 
 T = TypeVar("T")
 log = logging.getLogger("livesell")
@@ -75,6 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args, host=args.host, port=args.port,
                          demo=True if args.demo else None)
+    check_secrets(settings)
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if settings.store == "sqlite" and (problem := _check_data_dir(settings.data_path)):
@@ -142,6 +143,34 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from .http.auth import hash_token
+
+    if bool(args.token) == bool(args.name):
+        print("error: give either the token or --name NAME", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+    if args.token:
+        removed = _with_store(settings, lambda s: s.revoke_tokens(token_hash=hash_token(
+            args.token.strip())))
+    else:
+        removed = _with_store(settings, lambda s: s.revoke_tokens(name=args.name))
+    if not removed:
+        print("error: no such token", file=sys.stderr)
+        return 1
+    print(f"revoked {removed} token(s); open consoles using them are closed")
+    return 0
+
+
+def cmd_user_remove(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if not _with_store(settings, lambda s: s.remove_user(args.name)):
+        print(f"error: no user {args.name}", file=sys.stderr)
+        return 1
+    print(f"user {args.name} removed; their open consoles are closed")
+    return 0
+
+
 def cmd_user(args: argparse.Namespace) -> int:
     from .http.auth import hash_password
 
@@ -196,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name")
     common(create)
     create.set_defaults(func=cmd_token)
+    revoke = token_sub.add_parser("revoke", help="revoke a token (or every token of a name)")
+    revoke.add_argument("token", nargs="?", help="the token itself")
+    revoke.add_argument("--name", help="revoke every token created with this --name")
+    common(revoke)
+    revoke.set_defaults(func=cmd_token_revoke)
 
     user = sub.add_parser("user", help="console logins")
     user_sub = user.add_subparsers(dest="action", required=True)
@@ -205,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true")
     common(add)
     add.set_defaults(func=cmd_user)
+    remove = user_sub.add_parser("remove", help="remove a console login")
+    remove.add_argument("name")
+    common(remove)
+    remove.set_defaults(func=cmd_user_remove)
 
     from .commands import parse as parse_cmd
 

@@ -166,6 +166,23 @@ def validate(settings: Settings, source: str = "<settings>") -> Settings:
     return settings
 
 
+MIN_SECRET_CHARS = 32
+
+
+def check_secrets(settings: Settings, source: str = "<settings>") -> None:
+    """Refuse to serve with a guessable admin token or cookie key (ConfigError naming it).
+
+    Empty is allowed: no admin token means none is accepted, and an empty ``secret_key``
+    means a random one is made and kept in ``data_dir``."""
+    for name in ("admin_token", "secret_key"):
+        value = getattr(settings, name)
+        if value and len(value) < MIN_SECRET_CHARS:
+            raise ConfigError(
+                f"{source}: setting '{name}' is {len(value)} characters; use at least "
+                f"{MIN_SECRET_CHARS} (e.g. python -c 'import secrets; "
+                f"print(secrets.token_urlsafe(32))')")
+
+
 def load_settings(
     path: str | Path | None = None,
     env: Mapping[str, str] | None = None,

@@ -74,6 +74,7 @@ from . import redis_codec as codec
 from .base import Captured, CaptureItem, CaptureRequest, Changed
 from .redis_conn import RedisConnection
 from .redis_conn import reachable as _reachable
+from .redis_credentials import RedisCredentials
 
 persistence_warning = codec.persistence_warning
 
@@ -87,7 +88,7 @@ def _items(items: Sequence[CaptureItem]) -> str:
     return json.dumps([{"code": i.code, "variant": i.variant, "qty": i.qty} for i in items])
 
 
-class RedisStore(RedisConnection):
+class RedisStore(RedisCredentials, RedisConnection):
     """Store on Redis; see the module docstring for the key layout."""
 
     # -- catalog ---------------------------------------------------------------------------

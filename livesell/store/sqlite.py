@@ -24,6 +24,8 @@ from ..domain.models import (
 )
 from . import sqlite_orders as ops
 from .base import Captured, CaptureItem, CaptureRequest, Changed
+from .files import private_database
+from .sqlite_credentials import SqliteCredentials
 from .sqlite_engine import SqliteEngine
 
 
@@ -32,7 +34,7 @@ def _stock_row(row: sqlite3.Row) -> StockLevel:
                       row["sold"], row["price"])
 
 
-class SqliteStore:
+class SqliteStore(SqliteCredentials):
     """Store on SQLite. Writes go through one writer thread; reads through one reader."""
 
     def __init__(self, path: Path, synchronous: str = "FULL", group_commit_ms: float = 2.0,
@@ -43,6 +45,7 @@ class SqliteStore:
                                    before_commit=self.cache.before_commit)
 
     async def start(self) -> None:
+        private_database(self.engine.path)
         await self.engine.start()
 
     async def close(self) -> None:
