@@ -99,6 +99,13 @@ async def principal_for_session(request: web.Request) -> Principal | None:
     return None
 
 
+async def session_credential(request: web.Request) -> tuple[str | None, str | None]:
+    """The credential a console session was opened with, and the session's id."""
+    session = await get_session(request)
+    cred, sid = session.get("cred"), session.get("sid")
+    return (cred if isinstance(cred, str) else None), (sid if isinstance(sid, str) else None)
+
+
 async def identify(request: web.Request) -> Principal | None:
     """The caller, from the Authorization header or the console session."""
     header = request.headers.get("Authorization", "")

@@ -19,14 +19,14 @@ from aiohttp import web
 from aiohttp_session import get_session, new_session
 
 from .. import keys
-from .auth import RANK, Principal, csrf_token, identify, principal_for_token
+from ..credentials import ENDED_PREFIX, still_valid, token_credential, user_credential
+from .auth import RANK, Principal, csrf_token, hash_token, identify, principal_for_token
 from .login_guard import GUARD, request_address, setup_guard, verify_password
 from .render import catalog, language, render, translator
 
 routes = web.RouteTableDef()
 
 COOKIE = "livesell_session"
-ENDED_PREFIX = "session_ended:"
 # Hashing a password nobody has keeps an unknown name as slow as a wrong password, so response
 # time does not tell which user names exist.
 _DUMMY_HASH = (
@@ -54,7 +54,10 @@ async def ended_sessions_middleware(request: web.Request, handler: Handler) -> w
     if COOKIE in request.cookies and not request.path.startswith("/static/"):
         session = await get_session(request)
         sid = session.get("sid")
-        if isinstance(sid, str) and await request.app[keys.STORE].get_meta(ENDED_PREFIX + sid):
+        cred = session.get("cred")
+        if (isinstance(sid, str) or isinstance(cred, str)) and not await still_valid(
+                request.app[keys.STORE], cred if isinstance(cred, str) else None,
+                sid if isinstance(sid, str) else None):
             session.invalidate()
     return await handler(request)
 
@@ -127,12 +130,15 @@ async def login(request: web.Request) -> web.StreamResponse:
         response.headers["Retry-After"] = str(locked.seconds)
         return response
     principal: Principal | None = None
+    cred = ""
     if token:
         found = await principal_for_token(request.app, token)
         if found is not None and found.role in RANK and found.role != "ingest":
             principal = Principal(found.role, found.name, "session")
+            cred = token_credential(hash_token(token), found.via == "admin")
     elif username and password:
         principal = await _password_principal(request, username, password)
+        cred = user_credential(username)
     if principal is None:
         return _login_page(request, 401, expected, next_url=next_url,
                            message=t("console.login.failed"), username=username)
@@ -144,6 +150,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     fresh["user"] = principal.name
     fresh["csrf"] = secrets.token_urlsafe(16)
     fresh["sid"] = secrets.token_urlsafe(16)
+    fresh["cred"] = cred
     raise web.HTTPSeeOther(next_url)
 
 
@@ -160,6 +167,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     sid = session.get("sid")
     if isinstance(sid, str):
         await request.app[keys.STORE].set_meta(ENDED_PREFIX + sid, str(int(_now(request))))
+        await request.app[keys.HUB].access.close_session(sid)  # its open consoles, at once
     session.invalidate()
     raise web.HTTPSeeOther("/login")
 

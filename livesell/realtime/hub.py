@@ -23,6 +23,7 @@ from aiohttp import web
 
 from .. import keys
 from ..capture.views import public_item
+from ..credentials import token_credential
 from ..domain.errors import DomainError
 from ..domain.events import (
     CommentReceived,
@@ -34,9 +35,16 @@ from ..domain.events import (
     StockChanged,
 )
 from ..domain.models import Order, ReviewItem
-from ..http.auth import RANK, principal_for_session, principal_for_token
+from ..http.auth import (
+    RANK,
+    hash_token,
+    principal_for_session,
+    principal_for_token,
+    session_credential,
+)
 from ..netaddr import client_address, parse_networks
 from . import names
+from .console_access import ConsoleAccess
 from .events import LIVE_COMMENT, scoped_comment_id, socket_event
 from .fanout import ViewerFanout
 from .ratelimit import TokenBuckets
@@ -101,6 +109,9 @@ class RealtimeHub:
         self.trusted = parse_networks(settings.trusted_proxies)
         self.ip_buckets = TokenBuckets(settings.comment_rate * 5, settings.comment_burst * 5)
         self.staff_rooms: dict[str, int] = {}
+        self.access = ConsoleAccess(
+            self.store, lambda sid: self.sio.disconnect(sid, namespace=names.STAFF),
+            app[keys.TOKEN_CACHE])
         self._seq = int(time.time() * 1000)
         self._tasks: set[asyncio.Task[Any]] = set()
         # Loops also stop on this flag: a library deep in an emit may swallow a cancellation,
@@ -431,10 +442,16 @@ class RealtimeHub:
         request = environ.get("aiohttp.request")
         principal = None
         token = auth.get("token") if isinstance(auth, dict) else None
+        cred: str | None = None
+        session_sid: str | None = None
         if isinstance(token, str) and token:
             principal = await principal_for_token(self.app, token)
+            if principal is not None:
+                cred = token_credential(hash_token(token), principal.via == "admin")
         elif request is not None:
             principal = await principal_for_session(request)
+            if principal is not None:
+                cred, session_sid = await session_credential(request)
         if principal is None or principal.role == "ingest" or RANK[principal.role] < 1:
             raise socketio.exceptions.ConnectionRefusedError("staff login required")
         show_id = auth.get("show") if isinstance(auth, dict) else None
@@ -444,6 +461,7 @@ class RealtimeHub:
                                     namespace=names.STAFF)
         await self.sio.enter_room(sid, names.show_room(show_id), namespace=names.STAFF)
         self.staff_rooms[show_id] = self.staff_rooms.get(show_id, 0) + 1
+        self.access.opened(sid, cred, session_sid)
         self.state(show_id)
         self.sio.start_background_task(self._staff_ready, sid, show_id)
         return True
@@ -453,6 +471,7 @@ class RealtimeHub:
 
     async def staff_disconnect(self, sid: str, reason: Any = None) -> None:
         self.staff_fanout.discard(sid)
+        self.access.closed(sid)
         session = await self.sio.get_session(sid, namespace=names.STAFF)
         show_id = session.get("show")
         if show_id in self.staff_rooms:
@@ -495,10 +514,12 @@ def setup_realtime(app: web.Application, manager: Any = None) -> RealtimeHub:
         unsubscribe = app[keys.BUS].subscribe(hub.on_event)
         tasks = [asyncio.create_task(hub.run_ticks(), name="realtime-tick"),
                  asyncio.create_task(hub.run_staff_flush(), name="realtime-staff"),
-                 asyncio.create_task(hub.run_stats(), name="realtime-stats")]
+                 asyncio.create_task(hub.run_stats(), name="realtime-stats"),
+                 asyncio.create_task(hub.access.run(), name="console-access")]
         yield
         unsubscribe()
         hub.running = False
+        hub.access.running = False
         await stop_tasks(tasks)
         await hub.drain()
         await hub.sio.shutdown()
