@@ -27,7 +27,7 @@ from .config import Settings
 from .connectors.runner import connectors_ctx
 from .http import api_orders, api_shows, consoles, pages
 from .http.common import errors_middleware
-from .http.headers import security_headers
+from .http.headers import polling_limit, security_headers
 from .realtime.hub import stop_tasks
 from .store.base import Store
 from .store.files import private_dir
@@ -87,7 +87,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     """Build the whole application for these settings. Tests and the CLI both call this."""
     clock = clock or time.time
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[security_headers, errors_middleware])
+                          middlewares=[security_headers, polling_limit,
+                                       errors_middleware])
     setup_session(app, EncryptedCookieStorage(
         session_key(settings), cookie_name="livesell_session", httponly=True,
         secure=settings.cookie_secure, samesite="Lax", max_age=12 * 3600))

@@ -81,3 +81,20 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         elif "frame-ancestors" not in csp:
             response.headers["Content-Security-Policy"] = f"{csp}; {NO_FRAMES}"
     return response
+
+
+@web.middleware
+async def polling_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """An Engine.IO long-polling POST over ``socket_max_message`` answers 413 at once.
+
+    Engine.IO refuses such a body without reading it, which left the client sending into a
+    connection nobody read; a POST without a length can't be read by Engine.IO at all."""
+    if request.method == "POST" and request.path.startswith("/socket.io"):
+        limit = request.app[keys.SETTINGS].socket_max_message
+        if request.content_length is None:
+            raise web.HTTPLengthRequired(headers={"Connection": "close"})
+        if request.content_length > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit,
+                                                actual_size=request.content_length,
+                                                headers={"Connection": "close"})
+    return await handler(request)
