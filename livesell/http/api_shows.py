@@ -19,8 +19,12 @@ routes = web.RouteTableDef()
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    store_ok = await request.app[keys.STORE].ping()
+    store = request.app[keys.STORE]
+    store_ok = await store.ping()
     body = {"status": "ok" if store_ok else "degraded", "store": "ok" if store_ok else "down"}
+    problem = getattr(getattr(store, "engine", None), "unavailable", None)
+    if not store_ok and problem:
+        body["reason"] = problem  # e.g. "disk_full"
     return ok(body, status=200 if store_ok else 503)
 
 

@@ -58,7 +58,7 @@ from redis.asyncio.client import Pipeline
 
 from ..domain import rules
 from ..domain.catalog import product_from_mapping
-from ..domain.errors import Invalid, NotFound
+from ..domain.errors import DomainError, Invalid, NotFound
 from ..domain.events import Event
 from ..domain.models import (
     CaptureResult,
@@ -72,6 +72,7 @@ from ..domain.models import (
 )
 from . import redis_codec as codec
 from .base import Captured, CaptureItem, CaptureRequest, Changed
+from .partial import settle
 from .redis_conn import RedisConnection
 from .redis_conn import reachable as _reachable
 from .redis_credentials import RedisCredentials
@@ -250,11 +251,15 @@ class RedisStore(RedisCredentials, RedisConnection):
         outs = [out for raw in answers for out in codec.decode_list(raw)]
         if len(outs) != len(requests):
             raise RuntimeError("unexpected script answer")
-        captured = []
+        captured: list[Captured | Exception] = []
         for req, out in zip(requests, outs, strict=True):
-            codec.raise_for(out, f"show {req.comment.show_id}")
+            try:
+                codec.raise_for(out, f"show {req.comment.show_id}")
+            except DomainError as exc:
+                captured.append(exc)
+                continue
             captured.append(_captured(req, out, now))
-        return captured
+        return settle(requests, captured)
 
     async def get_order(self, code: str) -> Order | None:
         with _reachable():

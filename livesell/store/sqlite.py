@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.catalog import product_from_mapping
-from ..domain.errors import IllegalTransition, Invalid, NotFound, SoldOut
+from ..domain.errors import IllegalTransition, Invalid, NotFound, SoldOut, StoreUnavailable
 from ..domain.events import Event
 from ..domain.models import (
     Contact,
@@ -25,8 +25,10 @@ from ..domain.models import (
 from . import sqlite_orders as ops
 from .base import Captured, CaptureItem, CaptureRequest, Changed
 from .files import private_database
+from .partial import settle
 from .sqlite_credentials import SqliteCredentials
 from .sqlite_engine import SqliteEngine
+from .sqlite_health import as_unavailable, probe_write
 
 
 def _stock_row(row: sqlite3.Row) -> StockLevel:
@@ -53,8 +55,10 @@ class SqliteStore(SqliteCredentials):
 
     async def ping(self) -> bool:
         try:
+            if self.engine.unavailable is not None:
+                await self.engine.write(probe_write)  # the disk filled up: is there room now?
             return bool(await self.engine.read(lambda c: c.execute("SELECT 1").fetchone()[0]))
-        except (sqlite3.Error, RuntimeError):
+        except (sqlite3.Error, RuntimeError, StoreUnavailable):
             return False
 
     # -- catalog ---------------------------------------------------------------------------
@@ -237,10 +241,7 @@ class SqliteStore(SqliteCredentials):
             return done
 
         done = await self.engine.write(all_of_them)
-        for item in done:
-            if isinstance(item, Exception):
-                raise item
-        return [item for item in done if not isinstance(item, Exception)]
+        return settle(requests, done, lambda exc: as_unavailable(self.engine, exc))
 
     async def get_orders(self, codes: Sequence[str]) -> list[Order]:
         """Several orders in one read, without their audit trails (for console pushes)."""

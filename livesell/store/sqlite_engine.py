@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .sqlite_health import unavailable_error
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -184,6 +186,7 @@ class SqliteEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.batches = 0
         self.operations = 0
+        self.unavailable: str | None = None  # "disk_full", "io_error" until a write succeeds
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -219,7 +222,15 @@ class SqliteEngine:
             raise RuntimeError("store is not running")
         future: asyncio.Future[T] = self._loop.create_future()
         self._queue.put((fn, future))
-        return await future
+        try:
+            result = await future
+        except sqlite3.Error as exc:
+            mapped = unavailable_error(self, exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        self.unavailable = None
+        return result
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` on the reader connection (sees committed data only)."""
@@ -275,6 +286,8 @@ class SqliteEngine:
                     result = fn(conn)
                 except Exception as exc:  # noqa: BLE001 - handed back to the caller
                     self.on_rollback()
+                    if not conn.in_transaction:
+                        raise  # SQLite rolled it all back itself (disk full): batch failed
                     conn.execute("ROLLBACK TO op")
                     conn.execute("RELEASE op")
                     outcomes.append((future, None, exc))
