@@ -31,6 +31,7 @@ from ..domain.models import (
     ShowStatus,
 )
 from ..domain.parser import LineupProduct, Parser
+from ..logs import LogLimiter
 from ..schema import Key, Obj, Str, clean_str, optional
 from ..store.base import CaptureItem, CaptureRequest, Store
 from .bus import EventBus
@@ -107,6 +108,7 @@ class CaptureService:
         self.clock = clock
         self._parsers: dict[str, tuple[float, tuple[Any, ...], Parser]] = {}
         self._shows: dict[str, tuple[float, Show]] = {}
+        self.log_limits = LogLimiter(log)
 
     # -- parsing ---------------------------------------------------------------------------
 
@@ -317,5 +319,5 @@ class CaptureService:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("hold sweep failed; trying again next round")
+                self.log_limits.error("sweep", "hold sweep failed; trying again next round")
             await asyncio.sleep(interval)

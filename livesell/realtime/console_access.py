@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..credentials import still_valid
+from ..logs import LogLimiter
 
 log = logging.getLogger(__name__)
 WATCH_SECONDS = 1.0
@@ -32,6 +33,7 @@ class ConsoleAccess:
         self.sockets: dict[str, tuple[str | None, str | None]] = {}
         self.epoch: int | None = None
         self.running = True
+        self.log_limits = LogLimiter(log)
 
     def opened(self, sid: str, cred: str | None, session_sid: str | None) -> None:
         self.sockets[sid] = (cred, session_sid)
@@ -70,5 +72,5 @@ class ConsoleAccess:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.warning("console access check failed; trying again", exc_info=True)
+                self.log_limits.error("check", "console access check failed; trying again")
             await asyncio.sleep(WATCH_SECONDS)

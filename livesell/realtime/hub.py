@@ -42,11 +42,13 @@ from ..http.auth import (
     principal_for_token,
     session_credential,
 )
+from ..logs import LogLimiter
 from ..netaddr import client_address, parse_networks
 from . import names
 from .console_access import ConsoleAccess
 from .events import LIVE_COMMENT, scoped_comment_id, socket_event
 from .fanout import ViewerFanout
+from .packet_guard import guard_packets
 from .ratelimit import TokenBuckets
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,8 @@ class RealtimeHub:
         # recent ticks, for /api/metrics: how late each started and how long it took
         self.lateness_ms: deque[float] = deque(maxlen=4096)
         self.tick_ms: deque[float] = deque(maxlen=4096)
+        self.log_limits = LogLimiter(log)
+        guard_packets(self.sio, LogLimiter(log))
         self._register()
 
     # -- versions --------------------------------------------------------------------------
@@ -281,7 +285,7 @@ class RealtimeHub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("staff flush failed")
+                self.log_limits.error("staff-flush", "staff flush failed")
 
     async def run_ticks(self) -> None:
         period = 1.0 / self.settings.stock_push_hz
@@ -295,7 +299,7 @@ class RealtimeHub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("realtime tick failed")
+                self.log_limits.error("tick", "realtime tick failed")
             self.tick_ms.append((loop.time() - started) * 1000)
             next_at += period
             delay = next_at - loop.time()
@@ -338,7 +342,7 @@ class RealtimeHub:
                     await self.sio.emit(names.STATS, await self.stats(show_id),
                                         room=names.show_room(show_id), namespace=names.STAFF)
                 except Exception:
-                    log.exception("stats push failed")
+                    self.log_limits.error("stats", "stats push failed")
 
     # -- namespaces ------------------------------------------------------------------------
 
