@@ -22,7 +22,6 @@ import socketio  # type: ignore[import-untyped,unused-ignore]
 from aiohttp import web
 
 from .. import keys
-from ..capture.views import public_item
 from ..credentials import token_credential
 from ..domain.errors import DomainError
 from ..domain.events import (
@@ -243,12 +242,12 @@ class RealtimeHub:
                             "v": self.next_version(), "flash": show.flash.to_json(),
                             "server_time": now})
             if state.ticker:
-                items = [public_item(e) for e in state.ticker]
+                items = [self.views.public_item(e) for e in state.ticker]
                 state.ticker.clear()
                 await self.push(show_id, names.TICKER,
                                             {"v": self.next_version(), "items": items})
             if state.comments:
-                items = [public_item(e) for e in state.comments]
+                items = [self.views.public_item(e) for e in state.comments]
                 state.comments.clear()
                 await self.push(show_id, names.COMMENT,
                                             {"v": self.next_version(), "items": items})
