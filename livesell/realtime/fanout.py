@@ -92,6 +92,12 @@ def websocket_text_frame(payload: bytes) -> bytes:
     return header + payload
 
 
+def websocket_close_frame(code: int, reason: bytes = b"") -> bytes:
+    """An unmasked RFC 6455 close frame with a status code (reason under 124 bytes)."""
+    payload = struct.pack("!H", code) + reason[:123]
+    return struct.pack("!BB", 0x88, len(payload)) + payload
+
+
 def after_join_wave() -> None:
     """Exempt every object alive now from future garbage collections.
 
@@ -179,23 +185,27 @@ class ViewerFanout:
                 del self._shows[viewer.show_id]
 
     async def close_all(self) -> None:
-        """Close every open websocket of this server now (shutdown), so aiohttp need not wait.
+        """Close every open websocket of this server now (shutdown), in bulk.
 
+        Each gets one close frame written straight to its transport, which is then closed
+        (after flushing); nothing waits on any one viewer, so 10,000 viewers cost one pass.
         The registry holds every websocket of the engine.io server, so one call covers all
         namespaces."""
         if self._registry is None:
             return
-        closing = [asyncio.ensure_future(entry.ws.close(code=1001, message=b"server shutdown"))
-                   for entry in list(self._registry.sockets.values())]
-        if not closing:
-            return
-        # A viewer that never answers the close frame must not hold the shutdown: wait a
-        # little for the polite close, then drop the rest.
-        _, late = await asyncio.wait(closing, timeout=2.0)
-        for task in late:
-            task.cancel()
-        for entry in list(self._registry.sockets.values()):
-            entry.transport.abort()
+        frame = websocket_close_frame(1001, b"server shutdown")
+        engine_sockets = getattr(self._registry.eio, "sockets", {})
+        for eio_sid, entry in list(self._registry.sockets.items()):
+            sock = engine_sockets.get(eio_sid)
+            if sock is not None:
+                # Marked as closing, engine.io skips its per-socket close (a disconnect event,
+                # a CLOSE packet, room bookkeeping): at shutdown that work is ~1 ms a viewer
+                # spent on nobody.
+                sock.closing = True
+            if not entry.transport.is_closing():
+                entry.transport.write(frame)
+                entry.transport.close()
+        await asyncio.sleep(0)  # let the close callbacks run before aiohttp counts handlers
 
     def count(self, show_id: str) -> int:
         """Viewers currently added to ``show_id``."""
