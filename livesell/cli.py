@@ -1,4 +1,4 @@
-"""The ``livesell`` command: serve, import, token, user, parse, simulate."""
+"""The ``livesell`` command: serve, import, token, user, backup, restore, parse, simulate."""
 
 from __future__ import annotations
 
@@ -77,8 +77,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args, host=args.host, port=args.port,
                          demo=True if args.demo else None)
     check_secrets(settings)
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .logs import setup_logging
+
+    setup_logging(settings.log_level, settings.log_format)
     if settings.store == "sqlite" and (problem := _check_data_dir(settings.data_path)):
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -125,7 +126,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {unusable}", file=sys.stderr)
         return 2
     from .domain.errors import DomainError
+    from .media import import_images
 
+    catalog_dir = Path(args.file).resolve().parent
+    products, image_problems = import_images(
+        list(products), lambda name: (catalog_dir / name).read_bytes(),
+        Path(settings.image_dir) if settings.image_dir else settings.data_path / "images",
+        max_bytes=settings.image_max_bytes, max_pixels=settings.image_max_pixels)
+    for problem in image_problems:
+        print(f"warning: {problem}; imported without a photo", file=sys.stderr)
     try:
         _with_store(settings, lambda store: store.put_products(products, "cli"))
     except DomainError as exc:
@@ -248,7 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(remove)
     remove.set_defaults(func=cmd_user_remove)
 
+    from .commands import backup as backup_cmd
     from .commands import parse as parse_cmd
+
+    backup_cmd.add_commands(sub)
 
     parse = sub.add_parser("parse", help="parse comments from stdin to JSON lines")
     parse_cmd.add_arguments(parse)

@@ -67,6 +67,19 @@ class Settings:
     demo: bool = False
     # Mappings are not hashable; leaving them out of the hash keeps Settings usable as a key.
     connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
+    # operations
+    log_format: str = "text"
+    metrics_token: str = ""
+    backup_dir: str = ""
+    backup_every_minutes: int = 0
+    backup_keep: int = 24
+    # the booth and product photos
+    booth_title: str = "Gian hàng OCOP"
+    booth_hold_minutes: int = 1440
+    booth_orders_per_minute: int = 5
+    image_dir: str = ""
+    image_max_bytes: int = 8_388_608
+    image_max_pixels: int = 40_000_000
     # -- hardening -------------------------------------------------------------------------
     trusted_proxies: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
@@ -84,11 +97,13 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "sqlite_synchronous": ("FULL", "NORMAL", "OFF"),
     "language": ("vi", "en"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "log_format": ("text", "json"),
 }
 _POSITIVE = {
     "port", "group_commit_max", "hold_minutes", "max_per_buyer", "max_qty", "max_comment_chars",
     "max_batch", "max_body_bytes", "sweep_seconds", "stock_push_hz", "ticker_size",
     "comment_rate", "comment_burst", "ping_interval", "viewer_max_buffer", "socket_max_message",
+    "booth_hold_minutes", "booth_orders_per_minute", "image_max_bytes", "image_max_pixels",
 }
 
 
@@ -154,6 +169,9 @@ def validate(settings: Settings, source: str = "<settings>") -> Settings:
     for name in _POSITIVE:
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{source}: setting '{name}' must be positive")
+    if settings.backup_every_minutes < 0 or settings.backup_keep < 1:
+        raise ConfigError(f"{source}: settings 'backup_every_minutes' must be >= 0 and "
+                          "'backup_keep' >= 1")
     if settings.group_commit_ms < 0:
         raise ConfigError(f"{source}: setting 'group_commit_ms' must be >= 0")
     try:

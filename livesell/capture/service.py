@@ -31,7 +31,7 @@ from ..domain.models import (
     ShowStatus,
 )
 from ..domain.parser import LineupProduct, Parser
-from ..logs import LogLimiter
+from ..log_limits import LogLimiter
 from ..schema import Key, Obj, Str, clean_str, optional
 from ..store.base import CaptureItem, CaptureRequest, Store
 from .bus import EventBus
@@ -109,6 +109,8 @@ class CaptureService:
         self._parsers: dict[str, tuple[float, tuple[Any, ...], Parser]] = {}
         self._shows: dict[str, tuple[float, Show]] = {}
         self.log_limits = LogLimiter(log)
+        # told (sources, statuses, seconds) after each answered batch (metrics)
+        self.observer: Callable[[list[str], list[str], float], None] | None = None
 
     # -- parsing ---------------------------------------------------------------------------
 
@@ -153,13 +155,16 @@ class CaptureService:
     async def ingest(self, show_id: str, batch: Sequence[Any],
                      default_source: str = "webhook") -> list[CaptureResult]:
         """Parse, store and act on a batch; answers come back only once all are committed."""
+        started = time.perf_counter()
         show = await self.live_show(show_id)
         parser = await self.parser_for(show)
         now = self.clock()
         answers: list[CaptureResult | None] = []
         requests: list[CaptureRequest] = []
+        sources: list[str] = []
         for raw in batch:
             incoming = read_comment(raw, default_source)
+            sources.append(default_source if isinstance(incoming, str) else incoming.source)
             if isinstance(incoming, str):
                 answers.append(CaptureResult(_comment_id(raw), CommentStatus.REJECTED,
                                              reason=incoming))
@@ -186,6 +191,8 @@ class CaptureService:
             done = next(results)
             self.bus.publish(done.events)
             out.append(done.result)
+        if self.observer is not None:
+            self.observer(sources, [str(r.status) for r in out], time.perf_counter() - started)
         return out
 
     # -- staff -----------------------------------------------------------------------------
@@ -233,6 +240,16 @@ class CaptureService:
         self.bus.publish(await self.store.put_products(products, actor))
         self.forget_parsers()
 
+    async def set_product_image(self, code: str, image: str, actor: str) -> Product:
+        """Point a product at a photo; shows carrying it redraw (their snapshot changed)."""
+        from ..domain.events import ShowChanged
+
+        product = await self.store.set_product_image(code, image, self.clock())
+        self.forget_parsers()
+        self.bus.publish(ShowChanged(show) for show in await self.store.list_shows()
+                         if show.status != ShowStatus.ENDED and product.code in show.lineup)
+        return product
+
     async def adjust_stock(self, code: str, variant: str, delta: int, actor: str) -> Any:
         level, events = await self.store.adjust_stock(code, variant, delta, actor, self.clock())
         self.bus.publish(events)
@@ -258,6 +275,10 @@ class CaptureService:
         self._shows.pop(show_id, None)  # a pin or an end takes effect on the next comment here
         self.bus.publish([ShowChanged(show)])
         return show
+
+    async def schedule(self, show_id: str, starts_at: float | None) -> Show:
+        """Plan (or clear) a show's start time, shown with a countdown before it goes live."""
+        return await self._update(show_id, {"starts_at": starts_at})
 
     async def start_show(self, show_id: str) -> Show:
         show = await self._get(show_id)

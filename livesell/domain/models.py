@@ -135,6 +135,10 @@ class Show:
     created_at: float = 0.0
     started_at: float | None = None
     ended_at: float | None = None
+    # when the show is planned to start (shown with a countdown before it goes live)
+    starts_at: float | None = None
+    # "live" for a livestream; "booth" for the standing shop that takes orders between shows
+    kind: str = "live"
 
     def changed(self, changes: dict[str, Any]) -> Show:
         """A copy with some fields changed; ``flash`` and ``status`` may come as JSON values."""

@@ -115,6 +115,10 @@ async def create_show(request: web.Request, body: dict[str, Any]) -> web.Respons
         body["title"], body["lineup"], body["stream_url"], body["hold_minutes"],
         body["max_per_buyer"], prefix.upper() if prefix else None,
     )
+    if "starts_at" in body:
+        from ..domain.booth import parse_start
+
+        show = await request.app[keys.SERVICE].schedule(show.id, parse_start(body["starts_at"]))
     return ok(show.to_json(), status=201)
 
 

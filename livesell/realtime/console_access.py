@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..credentials import still_valid
-from ..logs import LogLimiter
+from ..log_limits import LogLimiter
 
 log = logging.getLogger(__name__)
 WATCH_SECONDS = 1.0

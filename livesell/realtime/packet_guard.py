@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..logs import LogLimiter
+from ..log_limits import LogLimiter
 
 log = logging.getLogger(__name__)
 # What decoding a garbled packet raises (json's JSONDecodeError is a ValueError).

@@ -9,7 +9,7 @@ import tempfile
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from livesell import keys
@@ -68,7 +68,7 @@ async def _scenario(comments: list[tuple[str, str]], phone: str, secrets: list[s
 
 
 @given(st.data())
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None, phases=[Phase.generate])  # one app each
 def test_public_payloads_never_carry_obfuscated_contacts(data: st.DataObject) -> None:
     phone = data.draw(phones())
     written = data.draw(spelled(phone))

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from livesell import keys
 from livesell.domain.errors import StoreUnavailable
-from livesell.logs import LogLimiter
+from livesell.log_limits import LogLimiter
 from tests.conftest import seed_show
 
 GARBAGE = ['42/live,["comment"', "4x", "42[1,2", "451-/live,{}", "4{{{", '42/live,{"a":}']
@@ -47,9 +47,9 @@ async def test_store_outage_errors_are_rate_limited(
     async def down(*args: object) -> None:
         raise StoreUnavailable("the Redis store is unreachable")
 
-    monkeypatch.setattr(hub, "tick", down)
-    monkeypatch.setattr(hub, "flush_staff", down)
-    hub.state(show)
+    monkeypatch.setattr(hub.live, "tick", down)
+    monkeypatch.setattr(hub.consoles, "flush_staff", down)
+    hub.shows.state(show)
     caplog.set_level(logging.INFO)
     await asyncio.sleep(1.0)  # ~20 ticks and ~40 staff flushes fail meanwhile
     failures = [r for r in caplog.records if "failed" in r.getMessage()]

@@ -7,19 +7,14 @@ drops the credential from its caches and open consoles at once.
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from .redis_conn import reachable
+from .conn import RedisConnection, reachable
 
 EPOCH = "credentials_epoch"
 
 
-class RedisCredentials:
-    """Mixin for RedisStore (uses its ``client``, ``key`` and ``_durable``)."""
-
-    client: Any
-    key: Any
-    _durable: Any
+class RedisRevocation(RedisConnection):
+    """Revoking tokens and removing users."""
 
     async def revoke_tokens(self, token_hash: str | None = None,
                             name: str | None = None) -> int:
@@ -29,7 +24,7 @@ class RedisCredentials:
                 hashes = [token_hash]
             else:
                 everything = await self.client.hgetall(self.key("token"))
-                hashes = [h for h, raw in everything.items() if json.loads(raw)[1] == name]
+                hashes = [str(h) for h, raw in everything.items() if json.loads(raw)[1] == name]
             removed = int(await self.client.hdel(self.key("token"), *hashes)) if hashes else 0
             if removed:
                 await self.client.hincrby(self.key("meta"), EPOCH, 1)

@@ -11,7 +11,7 @@ import logging
 import sqlite3
 from typing import Any
 
-from ..domain.errors import StoreUnavailable
+from ...domain.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 

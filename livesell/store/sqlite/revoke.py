@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .sqlite_engine import SqliteEngine
+from .conn import SqliteConnection
 
 EPOCH = "credentials_epoch"
 
@@ -19,10 +19,8 @@ def _bump(conn: sqlite3.Connection) -> None:
                  "SET value = CAST(value AS INTEGER) + 1", (EPOCH,))
 
 
-class SqliteCredentials:
-    """Mixin for SqliteStore (uses its ``engine``)."""
-
-    engine: SqliteEngine
+class SqliteRevocation(SqliteConnection):
+    """Revoking tokens and removing users."""
 
     async def revoke_tokens(self, token_hash: str | None = None,
                             name: str | None = None) -> int:
