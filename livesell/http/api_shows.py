@@ -110,15 +110,16 @@ def _public_show(doc: dict[str, Any]) -> dict[str, Any]:
 @requires("host")
 @json_body(bodies.SHOW)
 async def create_show(request: web.Request, body: dict[str, Any]) -> web.Response:
+    from ..domain.booth import parse_start
+
     prefix = body["order_prefix"]
+    starts_at = parse_start(body["starts_at"])  # before anything is saved
     show = await request.app[keys.SERVICE].create_show(
         body["title"], body["lineup"], body["stream_url"], body["hold_minutes"],
         body["max_per_buyer"], prefix.upper() if prefix else None,
     )
-    if "starts_at" in body:
-        from ..domain.booth import parse_start
-
-        show = await request.app[keys.SERVICE].schedule(show.id, parse_start(body["starts_at"]))
+    if starts_at is not None:
+        show = await request.app[keys.SERVICE].schedule(show.id, starts_at)
     return ok(show.to_json(), status=201)
 
 

@@ -79,6 +79,8 @@ SHOW = Obj({
     "max_per_buyer": optional(Int(1, L.MAX_PER_BUYER)),
     "order_prefix": optional(Str(max_len=6, min_len=1, test=str.isalnum,
                                  hint="must be 1–6 letters or digits")),
+    # epoch seconds or ISO 8601; checked by domain.booth.parse_start
+    "starts_at": optional(Raw()),
 })
 
 # "code" must be sent: a product code, or null to unpin.
