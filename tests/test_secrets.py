@@ -78,8 +78,9 @@ async def test_demo_token_is_never_stored_in_clear(aiohttp_client: Any, tmp_path
     assert await store.token_role(hash_token(first["token"])) is None  # the old one is revoked
     assert not await store.get_meta("demo_token")
     await client.close()
-    for path in (tmp_path / "data").iterdir():
-        assert second["token"].encode() not in path.read_bytes(), path.name
+    for path in (tmp_path / "data").rglob("*"):
+        if path.is_file():
+            assert second["token"].encode() not in path.read_bytes(), path.name
 
 
 async def test_data_dir_and_database_are_private(aiohttp_client: Any, tmp_path: Path,
