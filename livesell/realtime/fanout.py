@@ -38,7 +38,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import socketio  # type: ignore[import-untyped,unused-ignore]
 from aiohttp import web
 
@@ -46,7 +45,7 @@ from . import engineio_compat as compat
 from .framing import (
     EIO_MESSAGE,
     SIO_EVENT,
-    event_prefix,
+    event_frame,
     websocket_close_frame,
     websocket_text_frame,
 )
@@ -127,7 +126,6 @@ class ViewerFanout:
         # Callers that only ever push JSON data (livesell's own payloads) skip the packet
         # class's recursive search for binary attachments: one json.dumps per push.
         self._json_only = json_only
-        self._prefix_bytes = (EIO_MESSAGE + event_prefix(namespace)).encode()
         self._registry = compat.install(sio)
         self._shows: dict[str, dict[str, _Viewer]] = {}
         self._viewers: dict[str, _Viewer] = {}
@@ -170,22 +168,15 @@ class ViewerFanout:
                 del self._shows[viewer.show_id]
 
     async def close_all(self) -> None:
-        """Close every open websocket of this server now (shutdown), in bulk.
-
-        Each gets one close frame written straight to its transport, which is then closed
-        (after flushing); nothing waits on any one viewer, so 10,000 viewers cost one pass.
-        The registry holds every websocket of the engine.io server, so one call covers all
-        namespaces."""
+        """Shutdown: every websocket of the engine.io server (all namespaces) gets one close
+        frame written to its transport, which then closes; nothing awaits any one viewer.
+        Marked closing, engine.io skips its per-socket teardown (~1 ms a viewer)."""
         if self._registry is None:
             return
         frame = websocket_close_frame(1001, b"server shutdown")
         engine_sockets = getattr(self._registry.eio, "sockets", {})
         for eio_sid, entry in list(self._registry.sockets.items()):
-            sock = engine_sockets.get(eio_sid)
-            if sock is not None:
-                # Marked as closing, engine.io skips its per-socket close (a disconnect event,
-                # a CLOSE packet, room bookkeeping): at shutdown that work is ~1 ms a viewer
-                # spent on nobody.
+            if (sock := engine_sockets.get(eio_sid)) is not None:
                 sock.closing = True
             if not entry.transport.is_closing():
                 entry.transport.write(frame)
@@ -207,8 +198,7 @@ class ViewerFanout:
         engine.io messages; the emit path handles them).
         """
         if self._json_only and not isinstance(data, tuple):
-            body = orjson.dumps([event] if data is None else [event, data])
-            return websocket_text_frame(self._prefix_bytes + body)
+            return event_frame(self._namespace, event, data)
         if isinstance(data, tuple):
             args = list(data)  # as in emit(): a tuple is several arguments
         elif data is not None:
