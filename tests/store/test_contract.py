@@ -392,8 +392,14 @@ async def test_a_refused_comment_does_not_undo_its_neighbours(store: Store) -> N
     reqs = [order_req("g1", [("A2", None, 1)], buyer="a"),
             order_req("b1", [("A2", None, 1)], buyer="b", show="nope"),
             order_req("g2", [("A2", None, 1)], buyer="c")]
-    with pytest.raises(NotFound):
-        await store.capture(reqs, NOW)
+    # the others are stored already: the refused one is answered alone, nothing is raised
+    answers = await store.capture(reqs, NOW)
+    assert [c.result.status for c in answers] == [
+        CommentStatus.ORDERED, CommentStatus.REJECTED, CommentStatus.ORDERED]
+    assert answers[1].result.reason == "not_found" and answers[1].events == ()
+    assert all(c.events for c in (answers[0], answers[2]))
+    with pytest.raises(NotFound):  # nothing stored at all: the batch is refused
+        await store.capture([reqs[1]], NOW)
     assert (await levels(store))["A2:"] == (80, 78, 2, 0)
     again = await store.capture([reqs[0], reqs[2]], NOW)
     assert [c.result.status for c in again] == [CommentStatus.DUPLICATE] * 2

@@ -10,9 +10,11 @@ from typing import Any
 
 import orjson
 
+from ...domain.errors import DomainError
 from ...domain.events import Event
 from ...domain.models import CaptureResult, CommentStatus, Contact, Order
 from ..base import Captured, CaptureItem, CaptureRequest, Changed
+from ..partial import settle
 from . import codec
 from .conn import RedisConnection
 from .conn import reachable as _reachable
@@ -59,11 +61,15 @@ class RedisOrders(RedisConnection):
         outs = [out for raw in answers for out in codec.decode_list(raw)]
         if len(outs) != len(requests):
             raise RuntimeError("unexpected script answer")
-        captured = []
+        captured: list[Captured | Exception] = []
         for req, out in zip(requests, outs, strict=True):
-            codec.raise_for(out, f"show {req.comment.show_id}")
+            try:
+                codec.raise_for(out, f"show {req.comment.show_id}")
+            except DomainError as exc:  # refused alone; its neighbours are stored
+                captured.append(exc)
+                continue
             captured.append(_captured(req, out, now))
-        return captured
+        return settle(requests, captured)
 
     async def get_order(self, code: str) -> Order | None:
         with _reachable():
