@@ -65,6 +65,8 @@ class Settings:
     demo: bool = False
     # Mappings are not hashable; leaving them out of the hash keeps Settings usable as a key.
     connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
+    # -- payments (bank transfers) --
+    bank_webhook_key: str = ""
 
     @property
     def data_path(self) -> Path:

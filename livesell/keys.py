@@ -10,6 +10,7 @@ from .capture.bus import EventBus
 from .config import Settings
 
 if TYPE_CHECKING:
+    from .capture.payments import PaymentService
     from .capture.service import CaptureService
     from .capture.views import ShowViews
     from .realtime.hub import RealtimeHub
@@ -25,3 +26,4 @@ JINJA: web.AppKey[Any] = web.AppKey("jinja")
 CLOCK: web.AppKey[Any] = web.AppKey("clock")
 # token hash -> (when checked, Principal): known bearer tokens, kept briefly
 TOKEN_CACHE: web.AppKey[dict[str, Any]] = web.AppKey("token_cache")
+PAYMENTS: web.AppKey[PaymentService] = web.AppKey("payments")

@@ -225,6 +225,10 @@ class Order:
     created_at: float
     updated_at: float
     audit: list[AuditEntry] = field(default_factory=list)
+    # Money matched to the order from bank transfers, and "underpaid"/"overpaid" when the
+    # sum is not the total (see domain/payments.py).
+    received: int = 0
+    payment_flag: str = ""
 
     @property
     def total(self) -> int:
@@ -244,6 +248,7 @@ class Order:
                         "address": contact.address},
             "version": self.version, "total": self.total,
             "created_at": self.created_at, "updated_at": self.updated_at,
+            "received": self.received, "payment_flag": self.payment_flag,
         }
         if audit:
             doc["audit"] = [asdict(a) for a in self.audit]

@@ -21,6 +21,7 @@ from ..domain.models import (
     Show,
     StockLevel,
 )
+from ..domain.payments import Settlement, Transfer, TransferRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,27 @@ class Changed:
 
     order: Order
     events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentMatch:
+    """A transfer's decided effect on one order, valid only at that order's ``version``."""
+
+    order: str
+    version: int
+    settlement: Settlement
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A stored transfer, the order it changed (if any) and the events; ``duplicate`` when
+    the transaction was already known and nothing changed."""
+
+    record: TransferRecord
+    order: Order | None
+    events: tuple[Event, ...]
+    duplicate: bool = False
 
 
 class Store(Protocol):
@@ -112,3 +134,16 @@ class Store(Protocol):
     async def get_user(self, name: str) -> tuple[str, str] | None: ...
     async def get_meta(self, key: str) -> str | None: ...
     async def set_meta(self, key: str, value: str) -> None: ...
+
+    # -- payments: bank transfers (store/sqlite_payments.py, store/redis_payments.py) -------
+    async def get_transfer(self, transfer_id: str) -> TransferRecord | None: ...
+    async def list_transfers(self, status: str | None = None,
+                             limit: int = 200) -> list[TransferRecord]: ...
+    async def record_transfer(
+        self, transfer: Transfer, match: PaymentMatch | None, actor: str, now: float, *,
+        attach: bool = False,
+    ) -> Recorded:
+        """Store a transfer once (a known id answers ``duplicate``); with a match, apply it to
+        the order (StaleVersion if the order moved since the match was decided). ``attach``
+        gives an unmatched transfer its order."""
+        ...

@@ -72,7 +72,7 @@ from ..domain.models import (
 )
 from . import redis_codec as codec
 from .base import Captured, CaptureItem, CaptureRequest, Changed
-from .redis_conn import RedisConnection
+from .redis_payments import RedisPayments
 from .redis_conn import reachable as _reachable
 
 persistence_warning = codec.persistence_warning
@@ -87,7 +87,7 @@ def _items(items: Sequence[CaptureItem]) -> str:
     return json.dumps([{"code": i.code, "variant": i.variant, "qty": i.qty} for i in items])
 
 
-class RedisStore(RedisConnection):
+class RedisStore(RedisPayments):
     """Store on Redis; see the module docstring for the key layout."""
 
     # -- catalog ---------------------------------------------------------------------------

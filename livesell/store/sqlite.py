@@ -25,6 +25,7 @@ from ..domain.models import (
 from . import sqlite_orders as ops
 from .base import Captured, CaptureItem, CaptureRequest, Changed
 from .sqlite_engine import SqliteEngine
+from .sqlite_payments import SqlitePayments
 
 
 def _stock_row(row: sqlite3.Row) -> StockLevel:
@@ -32,7 +33,7 @@ def _stock_row(row: sqlite3.Row) -> StockLevel:
                       row["sold"], row["price"])
 
 
-class SqliteStore:
+class SqliteStore(SqlitePayments):
     """Store on SQLite. Writes go through one writer thread; reads through one reader."""
 
     def __init__(self, path: Path, synchronous: str = "FULL", group_commit_ms: float = 2.0,
