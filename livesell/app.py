@@ -99,6 +99,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app[keys.VIEWS] = ShowViews(app[keys.STORE], settings.ticker_size, clock)
     app.cleanup_ctx.append(_store_ctx)
 
+    from .realtime.buyers import setup_buyers
     from .realtime.hub import setup_realtime
 
     manager = None
@@ -107,6 +108,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
 
         manager = redis_manager(settings.store, settings.redis_prefix)
     setup_realtime(app, manager)
+    setup_buyers(app)
     app.cleanup_ctx.append(_sweeper_ctx)
     app.cleanup_ctx.append(connectors_ctx)
     app.add_routes(api_shows.routes)

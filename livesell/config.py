@@ -72,6 +72,16 @@ class Settings:
     def data_path(self) -> Path:
         return Path(self.data_dir)
 
+    @property
+    def public_base(self) -> str:
+        """This server's public address from settings alone, never from a request's Host
+        header: ``public_url``, else the address it listens on."""
+        configured = self.public_url.rstrip("/")
+        if configured:
+            return configured
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
     def with_(self, **changes: Any) -> Settings:
         """A copy with some settings changed (validated like any other)."""
         return validate(dataclasses.replace(self, **changes), source="<override>")

@@ -35,20 +35,6 @@ RETRIES = 5
 PREFIX_TTL = 10.0
 
 
-def public_base(settings: Settings) -> str:
-    """This server's public address from settings alone (never a request's Host header)."""
-    configured = settings.public_url.rstrip("/")
-    if configured:
-        return configured
-    host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
-    return f"http://{host}:{settings.port}"
-
-
-def buyer_url(settings: Settings, order: Order) -> str:
-    """The absolute link to the buyer's own order page."""
-    return f"{public_base(settings)}/o/{order.code}?t={order.token}"
-
-
 class PaymentService:
     """Matches bank transfers to orders, and keeps the shop's bank account."""
 

@@ -238,7 +238,13 @@ class Order:
             if line.state in (LineState.HELD, LineState.CONFIRMED)
         )
 
-    def to_json(self, *, audit: bool = True) -> dict[str, Any]:
+    def buyer_url(self, base_url: str) -> str:
+        """The absolute link to the buyer's own order page on the server at ``base_url``."""
+        return f"{base_url}/o/{self.code}?t={self.token}"
+
+    def to_json(self, *, audit: bool = True, base_url: str = "") -> dict[str, Any]:
+        """The order for staff; with ``base_url`` (the server's public address) it carries
+        ``buyer_url``, the link staff send the buyer."""
         contact = self.contact
         doc: dict[str, Any] = {
             "code": self.code, "show_id": self.show_id, "buyer": self.buyer,
@@ -250,6 +256,8 @@ class Order:
             "created_at": self.created_at, "updated_at": self.updated_at,
             "received": self.received, "payment_flag": self.payment_flag,
         }
+        if base_url:
+            doc["buyer_url"] = self.buyer_url(base_url)
         if audit:
             doc["audit"] = [asdict(a) for a in self.audit]
         return doc

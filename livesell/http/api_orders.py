@@ -71,7 +71,8 @@ async def list_orders(request: web.Request) -> web.Response:
     show = await request.app[keys.VIEWS].show(request.match_info["id"])
     status = request.query.get("status") or None
     orders = await request.app[keys.STORE].list_orders(show.id, status)
-    return ok({"orders": [o.to_json(audit=False) for o in orders]})
+    base = request.app[keys.SETTINGS].public_base
+    return ok({"orders": [o.to_json(audit=False, base_url=base) for o in orders]})
 
 
 @routes.get("/api/orders/{code}")
@@ -80,7 +81,7 @@ async def get_order(request: web.Request) -> web.Response:
     order = await request.app[keys.STORE].get_order(request.match_info["code"])
     if order is None:
         raise NotFound(f"order {request.match_info['code']} not found")
-    return ok(order.to_json())
+    return ok(order.to_json(base_url=request.app[keys.SETTINGS].public_base))
 
 
 async def _action(request: web.Request) -> web.Response:
@@ -91,7 +92,7 @@ async def _action(request: web.Request) -> web.Response:
     version = want_int(body, "version", minimum=1)
     order = await request.app[keys.SERVICE].order_action(
         request.match_info["code"], action, int(version or 0), principal(request).actor)
-    return ok(order.to_json())
+    return ok(order.to_json(base_url=request.app[keys.SETTINGS].public_base))
 
 
 routes.post("/api/orders/{code}/{action}")(requires("staff")(_action))
@@ -128,7 +129,7 @@ async def patch_order(request: web.Request) -> web.Response:
         raise Invalid("nothing to change: send 'lines' and/or 'contact'")
     order = await request.app[keys.SERVICE].patch_order(
         request.match_info["code"], int(version or 0), lines, contact, principal(request).actor)
-    return ok(order.to_json())
+    return ok(order.to_json(base_url=request.app[keys.SETTINGS].public_base))
 
 
 @routes.get("/api/shows/{id}/review")
@@ -154,7 +155,7 @@ async def resolve_review(request: web.Request) -> web.Response:
     items = _items(want(body, "items", list), field="items")
     order = await request.app[keys.SERVICE].resolve_review(
         _review_id(request), items, principal(request).actor)
-    return ok(order.to_json())
+    return ok(order.to_json(base_url=request.app[keys.SETTINGS].public_base))
 
 
 @routes.post("/api/review/{rid}/dismiss")

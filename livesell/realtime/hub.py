@@ -78,6 +78,7 @@ class RealtimeHub:
         self.views = app[keys.VIEWS]
         self.service = app[keys.SERVICE]
         self.clock = app[keys.CLOCK]
+        self.base_url = settings.public_base
         origins: Any = list(settings.cors_allowed_origins) or None
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp", cors_allowed_origins=origins, client_manager=manager,
@@ -249,7 +250,8 @@ class RealtimeHub:
             missing = [code for code, order in changed.items() if order is None]
             orders = given + (await self.store.get_orders(missing) if missing else [])
             for order in orders:
-                await self.push_staff(show_id, names.ORDER, order.to_json(audit=False))
+                await self.push_staff(show_id, names.ORDER,
+                                      order.to_json(audit=False, base_url=self.base_url))
 
     async def push_staff(self, show_id: str, event: str, data: Any) -> None:
         """To every console of a show: through Redis to every node, or straight to ours."""

@@ -72,8 +72,8 @@ from ..domain.models import (
 )
 from . import redis_codec as codec
 from .base import Captured, CaptureItem, CaptureRequest, Changed
-from .redis_payments import RedisPayments
 from .redis_conn import reachable as _reachable
+from .redis_payments import RedisPayments
 
 persistence_warning = codec.persistence_warning
 
