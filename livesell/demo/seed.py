@@ -13,6 +13,9 @@ from ..domain.catalog import parse_yaml
 from ..http.auth import hash_token, new_token
 
 DEMO_TITLE = "Đặc sản OCOP Cà Mau — phiên live tối nay"
+# A sample account so confirmed demo orders show their VietQR (a made-up number: scanning
+# it in a banking app shows the transfer, nobody receives it).
+DEMO_ACCOUNT = ("MB", "0001234567890", "HTX DAC SAN CA MAU")
 
 
 def demo_products() -> list[Any]:
@@ -41,6 +44,8 @@ async def seed_demo(app: web.Application) -> dict[str, str]:
         await store.set_meta("demo_token", token)
         await store.set_meta("demo_show", show.id)
         show_id = show.id
+    if await app[keys.PAYMENTS].account() is None:
+        await app[keys.PAYMENTS].set_account(*DEMO_ACCOUNT)
     return {"show": show_id, "token": token}
 
 
