@@ -66,7 +66,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     await store.start()
     info = getattr(store, "persistence_info", None)
     if info is not None:
-        from .store.redis_codec import persistence_warning
+        from .store.redis.codec import persistence_warning
 
         if warning := persistence_warning(await info()):
             log.warning("%s", warning)

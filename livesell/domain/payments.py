@@ -20,7 +20,7 @@ from .vietqr import BANKS, resolve_bank
 
 __all__ = [
     "BankAccount", "Settlement", "Transfer", "TransferRecord", "TransferStatus", "bank_account",
-    "order_codes", "outcome", "settle",
+    "order_codes", "outcome", "payment_detail", "settle",
 ]
 
 _KNOWN_BINS = frozenset(BANKS.values())
@@ -166,6 +166,11 @@ def settle(status: OrderStatus, total: int, received: int, amount: int) -> Settl
     flag = "underpaid" if after < total else "overpaid" if after > total else ""
     paid = status == OrderStatus.CONFIRMED and after >= total
     return Settlement(after, flag, OrderStatus.PAID if paid else status)
+
+
+def payment_detail(transfer: Transfer, outcome: str) -> str:
+    """The audit line of a payment: which transaction, how much, what it did."""
+    return f"{transfer.id} {transfer.amount} VND {outcome}: {transfer.content[:120]}"
 
 
 def outcome(before: OrderStatus, settlement: Settlement) -> str:

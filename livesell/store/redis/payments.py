@@ -1,6 +1,6 @@
 """Bank transfers on Redis: one script records a transfer and applies its match atomically.
 
-Keys (see ``redis.py`` for the rest of the layout)::
+Keys (see ``store.py`` for the rest of the layout)::
 
     {p}:transfer:ID               string the transfer record (JSON)
     {p}:transfers                 zset   transfer ids by when they were recorded
@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 
-from ..domain.events import Event, TransferRecorded
-from ..domain.payments import Transfer, TransferRecord, TransferStatus
-from . import redis_codec as codec
-from .base import PaymentMatch, Recorded
-from .redis_conn import RedisConnection, reachable
-from .sqlite_payments import payment_detail
+from ...domain.events import Event, TransferRecorded
+from ...domain.payments import Transfer, TransferRecord, TransferStatus, payment_detail
+from ..base import PaymentMatch, Recorded
+from . import codec
+from .conn import RedisConnection, reachable
 
 
 class RedisPayments(RedisConnection):
-    """The payment half of the Redis store (a base of ``RedisStore``)."""
+    """Bank transfers: record, match, attach (twin of ``store/sqlite/payments.py``)."""
 
     async def get_transfer(self, transfer_id: str) -> TransferRecord | None:
         with reachable():

@@ -127,7 +127,7 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO meta (key, value) VALUES ('stock_version', '0');
     """,
-    # bank transfers and the money they brought to orders (store/sqlite_payments.py)
+    # bank transfers and the money they brought to orders (store/sqlite/payments.py)
     """
     ALTER TABLE orders ADD COLUMN received INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE orders ADD COLUMN payment_flag TEXT NOT NULL DEFAULT '';

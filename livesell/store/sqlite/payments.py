@@ -10,13 +10,21 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from ..domain.errors import IllegalTransition, NotFound, StaleVersion
-from ..domain.events import Event, TransferRecorded
-from ..domain.models import Order, OrderStatus
-from ..domain.payments import Settlement, Transfer, TransferRecord, TransferStatus
-from . import sqlite_orders as ops
-from .base import PaymentMatch, Recorded
-from .sqlite_engine import SqliteEngine
+from ...domain.errors import IllegalTransition, NotFound, StaleVersion
+from ...domain.events import Event, TransferRecorded
+from ...domain.models import Order, OrderStatus
+from ...domain.payments import (
+    Settlement,
+    Transfer,
+    TransferRecord,
+    TransferStatus,
+    payment_detail,
+)
+from ..base import PaymentMatch, Recorded
+from .books import _bump, audit
+from .conn import SqliteConnection
+from .rows import load_order
+from .writer import Unit, WriterCache
 
 
 def _record(row: sqlite3.Row) -> TransferRecord:
@@ -32,45 +40,37 @@ def _save(conn: sqlite3.Connection, record: TransferRecord) -> None:
          json.dumps(record.to_json(), ensure_ascii=False), record.recorded_at))
 
 
-def payment_detail(transfer: Transfer, outcome: str) -> str:
-    """The audit line of a payment: which transaction, how much, what it did."""
-    return f"{transfer.id} {transfer.amount} VND {outcome}: {transfer.content[:120]}"
-
-
 @dataclass
 class _Applied:
     order: Order
     events: tuple[Event, ...]
 
 
-def apply_payment(conn: sqlite3.Connection, cache: ops.WriterCache, match: PaymentMatch,
+def apply_payment(conn: sqlite3.Connection, cache: WriterCache, match: PaymentMatch,
                   transfer: Transfer, outcome: str, actor: str, now: float) -> _Applied:
     """Money on an order: received, flag, maybe ``paid``; audited with the transaction."""
-    order = ops.load_order(conn, match.order, audit=False)
+    order = load_order(conn, match.order, audit=False)
     if order is None:
         raise NotFound(f"order {match.order} not found")
     if order.version != match.version:
         raise StaleVersion(f"order {order.code} changed (version {order.version})", order=order)
     settlement: Settlement = match.settlement
-    unit = ops.Unit(now=now, cache=cache)
+    unit = Unit(now=now, cache=cache)
     conn.execute("UPDATE orders SET received = ?, payment_flag = ? WHERE code = ?",
                  (settlement.received, settlement.flag, order.code))
-    ops.audit(conn, unit, order.code, actor, "payment", payment_detail(transfer, outcome))
+    audit(conn, unit, order.code, actor, "payment", payment_detail(transfer, outcome))
     status = settlement.status if settlement.status != order.status else None
     if status == OrderStatus.PAID:
-        ops.audit(conn, unit, order.code, actor, "paid", transfer.id)
-    ops._bump(conn, unit, order.code, status)  # keeps the writer cache in step
+        audit(conn, unit, order.code, actor, "paid", transfer.id)
+    _bump(conn, unit, order.code, status)  # keeps the writer cache in step
     events = unit.finish(conn)
-    fresh = ops.load_order(conn, order.code)
+    fresh = load_order(conn, order.code)
     assert fresh is not None
     return _Applied(fresh, events)
 
 
-class SqlitePayments:
-    """The payment half of the SQLite store (mixed into ``SqliteStore``)."""
-
-    engine: SqliteEngine
-    cache: ops.WriterCache
+class SqlitePayments(SqliteConnection):
+    """Bank transfers: record, match, attach (twin of ``store/redis/payments.py``)."""
 
     async def get_transfer(self, transfer_id: str) -> TransferRecord | None:
         row = await self.engine.read(lambda c: c.execute(
