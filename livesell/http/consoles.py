@@ -21,6 +21,7 @@ from aiohttp import web
 from aiohttp_session import get_session, new_session
 
 from .. import keys
+from ..domain.vietqr import BANKS
 from .auth import RANK, Principal, check_password, csrf_token, identify, principal_for_token
 from .render import catalog, language, render, translator
 
@@ -229,7 +230,7 @@ async def _console(request: web.Request, role: str, template: str) -> web.Stream
     response = render(
         request, template, show=show.to_json(), user=principal,
         csrf=await csrf_token(request), base_url=base,
-        can_host=principal.allows("host"),
+        can_host=principal.allows("host"), banks=sorted(BANKS),
         js_i18n={k: v for k, v in _strings(request).items() if k.startswith("console.")},
     )
     response.headers["Cache-Control"] = "no-store"

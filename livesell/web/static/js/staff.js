@@ -2,6 +2,7 @@
 // Every action sends the order's version; a 409 brings back the fresh order, which replaces
 // the row, and the conflict is said out loud rather than retried silently.
 import { api, clearNotice, connectStaff, el, lang, notify, show, sku, t, vnd } from "./console.js";
+import { payTools, watchTransfers } from "./payments.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
 const orders = new Map(); // code -> order
@@ -95,6 +96,7 @@ function buildRow(order) {
     el("span", { class: "total" }, vnd(order.total))),
   lines,
   el("div", { class: "contact muted" }, contactText || t("console.contact.none")),
+  payTools(order),
   actions);
   row.addEventListener("click", (event) => {
     if (!event.target.closest("button")) select(order.code, false);
@@ -378,11 +380,12 @@ async function start() {
       productFilter.append(el("option", { value: product.code }, `${product.code} — ${product.name}`));
     }
   }
-  connectStaff({
+  const socket = connectStaff({
     connect: sync,
     order: (order) => upsert(order, { fresh: loaded && !orders.has(order.code) }),
     review: addReview,
   });
+  watchTransfers(socket);
 }
 
 counts();
