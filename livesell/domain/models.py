@@ -103,6 +103,8 @@ class FlashDeal:
     quantity: int | None = None
     taken: int = 0
     started_at: float = 0.0
+    # The price without the deal (shown struck through beside it).
+    list_price: int | None = None
 
     def active(self, now: float) -> bool:
         return now < self.ends_at and (self.quantity is None or self.taken < self.quantity)

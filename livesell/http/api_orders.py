@@ -12,6 +12,7 @@ from aiohttp import web
 
 from .. import keys
 from ..domain.errors import Invalid, NotFound
+from ..domain.report import show_report
 from ..store.base import CaptureItem
 from .auth import principal, requires
 from .common import ok, read_json, want, want_int
@@ -168,28 +169,7 @@ async def dismiss_review(request: web.Request) -> web.Response:
 
 async def _report(request: web.Request) -> dict[str, Any]:
     show = await request.app[keys.VIEWS].show(request.match_info["id"])
-    report = await request.app[keys.STORE].report(show.id)
-    per_product: dict[str, dict[str, Any]] = {}
-    for line in report["lines"]:
-        key = f"{line['code']}:{line['variant']}" if line["variant"] else line["code"]
-        entry = per_product.setdefault(key, {"code": line["code"], "variant": line["variant"],
-                                             "held": 0, "sold": 0, "waitlisted": 0,
-                                             "revenue": 0})
-        state = line["state"]
-        if state == "confirmed":
-            entry["sold"] += line["qty"]
-            entry["revenue"] += line["amount"]
-        elif state in ("held", "waitlisted"):
-            entry[state] += line["qty"]
-    totals = {
-        "orders": sum(report["orders"].values()), "by_status": report["orders"],
-        "comments": sum(report["comments"].values()), "comments_by_status": report["comments"],
-        "revenue": sum(p["revenue"] for p in per_product.values()),
-        "units_sold": sum(p["sold"] for p in per_product.values()),
-        "units_held": sum(p["held"] for p in per_product.values()),
-    }
-    return {"show": show.id, "totals": totals, "products": list(per_product.values()),
-            "per_minute": report["minutes"]}
+    return show_report(show.id, await request.app[keys.STORE].report(show.id))
 
 
 @routes.get("/api/shows/{id}/report")

@@ -34,6 +34,7 @@ from ..domain.events import (
     StockChanged,
 )
 from ..domain.models import Order, ReviewItem
+from ..domain.report import money
 from ..http.auth import RANK, principal_for_session, principal_for_token
 from . import names
 from .fanout import ViewerFanout
@@ -305,16 +306,20 @@ class RealtimeHub:
         return body
 
     async def stats(self, show_id: str) -> dict[str, Any]:
-        """Live numbers for the consoles: orders a minute, revenue, viewers, per product."""
+        """Live numbers for the consoles: orders a minute, viewers, per product, and this
+        show's revenue, paid and unpaid as the report counts them (domain/report.py)."""
         now = self.clock()
         state = self.state(show_id)
         while state.orders_at and now - state.orders_at[0] >= 60:
             state.orders_at.popleft()
         levels = await self.store.stock(tuple(state.lineup) or None)
+        figures = money((await self.store.report(show_id))["lines"])
+        show = await self.store.get_show(show_id)
+        flash = show.flash if show is not None else None
         return {
             "show": show_id, "viewers": self.fanout.count(show_id),
-            "orders_per_min": len(state.orders_at),
-            "revenue": sum(level.sold * level.price for level in levels),
+            "orders_per_min": len(state.orders_at), **figures,
+            "flash": flash.to_json() if flash is not None and flash.ends_at > now else None,
             "products": [level.to_json() for level in levels], "at": now,
         }
 
