@@ -8,9 +8,18 @@ from collections.abc import Sequence
 
 from ...domain import rules
 from ...domain.errors import IllegalTransition, Invalid, NotFound, SoldOut, StaleVersion
+from ...domain.flash import RETURNING
 from ...domain.models import Contact, LineState, Order, OrderStatus
 from ..base import CaptureItem, Changed
-from .books import ACTIVE, _bump, audit, move_stock, promote_waitlist, release_lines
+from .books import (
+    ACTIVE,
+    _bump,
+    audit,
+    give_back_flash,
+    move_stock,
+    promote_waitlist,
+    release_lines,
+)
 from .capture import resolve_variant
 from .rows import _contact_doc, _show_for, load_order
 from .writer import Unit, WriterCache
@@ -98,6 +107,8 @@ def patch_order(conn: sqlite3.Connection, code: str, version: int,
                     drop -= r["qty"]
                 else:
                     conn.execute("UPDATE lines SET qty = qty - ? WHERE id = ?", (drop, r["id"]))
+                    if LineState(r["state"]) in RETURNING:
+                        give_back_flash(conn, unit, r, drop)
                     delta = rules.stock_delta(LineState(r["state"]), LineState.RELEASED, drop)
                     if delta != rules.StockDelta():
                         move_stock(conn, unit, pcode, label, delta)

@@ -28,7 +28,7 @@ for _, line in ipairs(o.lines) do
       after = 'released'
     end
   end
-  local v = release(line, after)
+  local v = release(line, after, o)
   if v then freed[v.id] = v end
 end
 audit(o.code, ARGV[6], action, '')

@@ -48,10 +48,11 @@ for _, item in ipairs(isnull(items) and {} or items) do
     for _, line in ipairs(rows) do
       if drop <= 0 then break end
       if line.qty <= drop then
-        local fv = release(line, 'released')
+        local fv = release(line, 'released', o)
         if fv then freed[fv.id] = fv end
         drop = drop - line.qty
       else
+        if line.state == 'held' or line.state == 'confirmed' then give_back(o, line, drop) end
         line.qty = line.qty - drop
         local a, h, s = stock_delta(line.state, 'released', drop)
         if a ~= 0 or h ~= 0 or s ~= 0 then
