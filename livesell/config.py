@@ -67,6 +67,7 @@ class Settings:
     connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
     # -- payments (bank transfers) --
     bank_webhook_key: str = ""
+    payment_grace_minutes: int = 60
 
     @property
     def data_path(self) -> Path:
@@ -96,6 +97,7 @@ _POSITIVE = {
     "port", "group_commit_max", "hold_minutes", "max_per_buyer", "max_qty", "max_comment_chars",
     "max_batch", "max_body_bytes", "sweep_seconds", "stock_push_hz", "ticker_size",
     "comment_rate", "comment_burst", "ping_interval", "viewer_max_buffer", "socket_max_message",
+    "payment_grace_minutes",
 }
 
 

@@ -6,20 +6,24 @@ live in ``domain/payments.py`` and the stores apply them.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Callable
 
 from ..config import Settings
-from ..domain.errors import Invalid, NotFound, StaleVersion
-from ..domain.models import Order
+from ..domain.errors import IllegalTransition, Invalid, NotFound, StaleVersion
+from ..domain.events import ShowChanged
+from ..domain.models import Order, OrderStatus, Show
 from ..domain.payments import (
+    OVERDUE,
     BankAccount,
     Transfer,
     TransferRecord,
     TransferStatus,
     bank_account,
+    deadline_step,
     order_codes,
     outcome,
     settle,
@@ -33,6 +37,14 @@ ACCOUNT_META = "bank_account"
 # A transfer races a staff edit of its order at most a few times; then it waits for staff.
 RETRIES = 5
 PREFIX_TTL = 10.0
+DEADLINE_ACTOR = "system:payment-deadline"
+DEADLINE_WARNING = "payment_overdue"
+
+
+def _last(order: Order, action: str) -> float | None:
+    """When the order's audit trail last shows ``action``."""
+    times = [entry.at for entry in order.audit if entry.action == action]
+    return times[-1] if times else None
 
 
 class PaymentService:
@@ -130,6 +142,62 @@ class PaymentService:
             self.bus.publish(done.events)
             return done
         raise StaleVersion("the order kept changing; try again")
+
+    # -- payment deadline --------------------------------------------------------------------
+
+    async def set_deadline(self, show_id: str, hours: int | None) -> Show:
+        """Give a show a payment deadline in hours after confirmation (None: none)."""
+        if await self.store.get_show(show_id) is None:
+            raise NotFound(f"show {show_id} not found")
+        show = await self.store.update_show(show_id, {"payment_hours": hours})
+        self.bus.publish([ShowChanged(show)])
+        return show
+
+    async def sweep_deadlines(self) -> int:
+        """Warn about, then release, confirmed orders unpaid past their show's deadline;
+        returns how many orders it changed."""
+        now = self.clock()
+        grace = self.settings.payment_grace_minutes
+        changed = 0
+        for show in await self.store.list_shows():
+            hours = show.payment_hours
+            if not hours:
+                continue
+            for listed in await self.store.list_orders(show.id, OrderStatus.CONFIRMED.value):
+                if listed.created_at + hours * 3600 > now:
+                    continue  # confirmed after it was placed: cannot be due yet
+                order = await self.store.get_order(listed.code)
+                if order is None:
+                    continue
+                step = deadline_step(order.status, order.payment_flag,
+                                     _last(order, "confirm"), _last(order, DEADLINE_WARNING),
+                                     now, hours, grace)
+                try:
+                    if step == "warn":
+                        done = await self.store.flag_order(
+                            order.code, order.version, OVERDUE, DEADLINE_WARNING,
+                            f"unpaid {hours} h after confirmation; released in {grace} min",
+                            DEADLINE_ACTOR, now)
+                    elif step == "release":
+                        done = await self.store.order_action(order.code, "cancel",
+                                                             order.version, DEADLINE_ACTOR, now)
+                    else:
+                        continue
+                except (StaleVersion, IllegalTransition):
+                    continue  # staff acted meanwhile; the next sweep looks again
+                self.bus.publish(done.events)
+                changed += 1
+        return changed
+
+    async def run_deadlines(self, interval: float) -> None:
+        while True:
+            try:
+                await self.sweep_deadlines()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("payment deadline sweep failed; trying again next round")
+            await asyncio.sleep(interval)
 
     async def transfers(self, status: str | None = None) -> list[TransferRecord]:
         if status is not None and status not in {s.value for s in TransferStatus}:

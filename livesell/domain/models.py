@@ -137,6 +137,9 @@ class Show:
     created_at: float = 0.0
     started_at: float | None = None
     ended_at: float | None = None
+    # Confirmed orders unpaid this many hours after confirmation are flagged, then released
+    # (domain/payments.py deadline_step); None: no deadline.
+    payment_hours: int | None = None
 
     def changed(self, changes: dict[str, Any]) -> Show:
         """A copy with some fields changed; ``flash`` and ``status`` may come as JSON values."""

@@ -19,8 +19,8 @@ from .models import OrderStatus
 from .vietqr import BANKS, resolve_bank
 
 __all__ = [
-    "BankAccount", "Settlement", "Transfer", "TransferRecord", "TransferStatus", "bank_account",
-    "order_codes", "outcome", "payment_detail", "settle",
+    "OVERDUE", "BankAccount", "Settlement", "Transfer", "TransferRecord", "TransferStatus",
+    "bank_account", "deadline_step", "order_codes", "outcome", "payment_detail", "settle",
 ]
 
 _KNOWN_BINS = frozenset(BANKS.values())
@@ -166,6 +166,23 @@ def settle(status: OrderStatus, total: int, received: int, amount: int) -> Settl
     flag = "underpaid" if after < total else "overpaid" if after > total else ""
     paid = status == OrderStatus.CONFIRMED and after >= total
     return Settlement(after, flag, OrderStatus.PAID if paid else status)
+
+
+OVERDUE = "overdue"
+
+
+def deadline_step(status: OrderStatus, flag: str, confirmed_at: float | None,
+                  warned_at: float | None, now: float, hours: int | None,
+                  grace_minutes: int) -> str:
+    """The payment deadline of a show (``payment_hours``) for one order: ``"warn"`` when a
+    confirmed order is still unpaid ``hours`` after it was confirmed (staff are told and the
+    order is flagged ``overdue``), ``"release"`` once ``grace_minutes`` more passed after that
+    warning (its stock goes back, to the waitlist first), else ``""``."""
+    if not hours or status != OrderStatus.CONFIRMED or confirmed_at is None:
+        return ""
+    if flag != OVERDUE or warned_at is None:
+        return "warn" if now >= confirmed_at + hours * 3600 else ""
+    return "release" if now >= warned_at + grace_minutes * 60 else ""
 
 
 def payment_detail(transfer: Transfer, outcome: str) -> str:

@@ -6,8 +6,10 @@ match still answers ``{"success": true}``: it is stored (or was), and a retry ch
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -17,7 +19,7 @@ from ..capture.payments import PaymentService
 from ..domain.errors import Invalid
 from ..domain.payments import Transfer
 from .auth import principal, requires
-from .common import ok, read_json, want
+from .common import ok, read_json, want, want_int
 
 routes = web.RouteTableDef()
 MAX_CONTENT = 500
@@ -122,8 +124,29 @@ async def put_account(request: web.Request) -> web.Response:
     return ok({"account": account.to_json()})
 
 
+@routes.post("/api/shows/{id}/payment-deadline")
+@requires("host")
+async def payment_deadline(request: web.Request) -> web.Response:
+    """``{"hours": N}`` (1-720) or ``{"hours": null}`` for no deadline."""
+    hours = want_int(await read_json(request), "hours", required=False, minimum=1)
+    if hours is not None and hours > 720:
+        raise Invalid("field 'hours' must be at most 720", field="hours")
+    show = await request.app[keys.PAYMENTS].set_deadline(request.match_info["id"], hours)
+    return ok(show.to_json())
+
+
+async def _deadline_ctx(app: web.Application) -> AsyncIterator[None]:
+    from ..realtime.hub import stop_tasks
+
+    task = asyncio.create_task(app[keys.PAYMENTS].run_deadlines(app[keys.SETTINGS].sweep_seconds),
+                               name="payment-deadlines")
+    yield
+    await stop_tasks([task])
+
+
 def setup(app: web.Application) -> None:
-    """The payment service and its routes."""
+    """The payment service, its routes and the payment-deadline sweeper."""
     app[keys.PAYMENTS] = PaymentService(app[keys.STORE], app[keys.BUS], app[keys.SETTINGS],
                                    app[keys.CLOCK])
     app.add_routes(routes)
+    app.cleanup_ctx.append(_deadline_ctx)

@@ -147,3 +147,7 @@ class Store(Protocol):
         the order (StaleVersion if the order moved since the match was decided). ``attach``
         gives an unmatched transfer its order."""
         ...
+    async def flag_order(self, code: str, version: int, flag: str, action: str, detail: str,
+                         actor: str, now: float) -> Changed:
+        """Set an order's payment flag ("overdue"...) with an audit entry (version-checked)."""
+        ...

@@ -113,3 +113,18 @@ async def test_unmatched_waits_then_staff_attach_it(store: Store) -> None:
     with pytest.raises(IllegalTransition):
         await store.record_transfer(t, match_for(attached.order, 300_000), "staff:x", NOW,
                                     attach=True)
+
+
+async def test_flag_order_is_audited_and_version_checked(store: Store) -> None:
+    order = await confirmed_order(store)
+    done = await store.flag_order(order.code, order.version, "overdue", "payment_overdue",
+                                  "unpaid 2 h", "system:payment-deadline", NOW)
+    assert done.order.payment_flag == "overdue" and done.order.version == order.version + 1
+    assert done.order.status == OrderStatus.CONFIRMED
+    assert (done.order.audit[-1].action, done.order.audit[-1].detail) == (
+        "payment_overdue", "unpaid 2 h")
+    assert any(isinstance(e, OrderChanged) for e in done.events)
+    with pytest.raises(StaleVersion):
+        await store.flag_order(order.code, order.version, "", "x", "", "s", NOW)
+    with pytest.raises(NotFound):
+        await store.flag_order("DD-9999", 1, "", "x", "", "s", NOW)

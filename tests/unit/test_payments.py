@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from livesell.domain.errors import Invalid
 from livesell.domain.models import OrderStatus
-from livesell.domain.payments import bank_account, order_codes, outcome, settle
+from livesell.domain.payments import bank_account, deadline_step, order_codes, outcome, settle
 
 PREFIXES = ("DD",)
 
@@ -79,3 +79,19 @@ def test_bank_account_is_checked() -> None:
                          ("MB", "12"), ("MB", "12345678901234567890"), ("MB", "12 34;56")]:
         with pytest.raises(Invalid):
             bank_account(bank, number)
+
+
+@pytest.mark.parametrize(("status", "flag", "confirmed", "warned", "now", "step"), [
+    (OrderStatus.CONFIRMED, "", 0.0, None, 2 * 3600 - 1, ""),
+    (OrderStatus.CONFIRMED, "", 0.0, None, 2 * 3600, "warn"),
+    (OrderStatus.CONFIRMED, "underpaid", 0.0, None, 3 * 3600, "warn"),
+    (OrderStatus.CONFIRMED, "overdue", 0.0, 7200.0, 7200 + 59 * 60, ""),
+    (OrderStatus.CONFIRMED, "overdue", 0.0, 7200.0, 7200 + 60 * 60, "release"),
+    (OrderStatus.PAID, "overdue", 0.0, 7200.0, 10**6, ""),
+    (OrderStatus.CAPTURED, "", 0.0, None, 10**6, ""),
+    (OrderStatus.CONFIRMED, "", None, None, 10**6, ""),
+])
+def test_deadline_warns_then_releases(status: OrderStatus, flag: str, confirmed: float | None,
+                                      warned: float | None, now: float, step: str) -> None:
+    assert deadline_step(status, flag, confirmed, warned, now, 2, 60) == step
+    assert deadline_step(status, flag, confirmed, warned, now, None, 60) == ""

@@ -13,7 +13,7 @@ import json
 
 from ...domain.events import Event, TransferRecorded
 from ...domain.payments import Transfer, TransferRecord, TransferStatus, payment_detail
-from ..base import PaymentMatch, Recorded
+from ..base import Changed, PaymentMatch, Recorded
 from . import codec
 from .conn import RedisConnection, reachable
 
@@ -39,6 +39,13 @@ class RedisPayments(RedisConnection):
             records = [r for r in records if r.status == status]
         records.sort(key=lambda r: (-r.recorded_at, r.transfer.id))
         return records[:limit]
+
+    async def flag_order(self, code: str, version: int, flag: str, action: str, detail: str,
+                         actor: str, now: float) -> Changed:
+        out = await self._run("payments", now, "", "", "0", code, version, "", flag, "",
+                              actor, detail, codec.stamp(now), action)
+        codec.raise_for(out, f"order {code}")
+        return Changed(codec.fresh_order(out), codec.events_from(out, now))
 
     async def record_transfer(self, transfer: Transfer, match: PaymentMatch | None,
                               actor: str, now: float, *, attach: bool = False) -> Recorded:

@@ -20,7 +20,7 @@ from ...domain.payments import (
     TransferStatus,
     payment_detail,
 )
-from ..base import PaymentMatch, Recorded
+from ..base import Changed, PaymentMatch, Recorded
 from .books import _bump, audit
 from .conn import SqliteConnection
 from .rows import load_order
@@ -89,6 +89,28 @@ class SqlitePayments(SqliteConnection):
             return [_record(r) for r in rows]
 
         return await self.engine.read(run)
+
+    async def flag_order(self, code: str, version: int, flag: str, action: str, detail: str,
+                         actor: str, now: float) -> Changed:
+        cache = self.cache
+
+        def run(conn: sqlite3.Connection) -> Changed:
+            order = load_order(conn, code, audit=False)
+            if order is None:
+                raise NotFound(f"order {code} not found")
+            if order.version != version:
+                raise StaleVersion(f"order {order.code} changed (version {order.version})",
+                                   order=order)
+            unit = Unit(now=now, cache=cache)
+            conn.execute("UPDATE orders SET payment_flag = ? WHERE code = ?", (flag, order.code))
+            audit(conn, unit, order.code, actor, action, detail)
+            _bump(conn, unit, order.code)
+            events = unit.finish(conn)
+            fresh = load_order(conn, order.code)
+            assert fresh is not None
+            return Changed(fresh, events)
+
+        return await self.engine.write(run)
 
     async def record_transfer(self, transfer: Transfer, match: PaymentMatch | None,
                               actor: str, now: float, *, attach: bool = False) -> Recorded:

@@ -22,10 +22,11 @@ export function buyerMessage(order) {
 /** Payment state and the copy buttons of one order row. */
 export function payTools(order) {
   const box = el("div", { class: "pay-tools" });
-  if (order.received) {
-    box.append(el("span", { class: `pay-state ${order.payment_flag || "ok"}` },
-      t("console.pay.received", { amount: vnd(order.received) }),
-      order.payment_flag ? ` · ${t(`console.pay.flag.${order.payment_flag}`)}` : ""));
+  if (order.received || order.payment_flag) {
+    const parts = [];
+    if (order.received) parts.push(t("console.pay.received", { amount: vnd(order.received) }));
+    if (order.payment_flag) parts.push(t(`console.pay.flag.${order.payment_flag}`));
+    box.append(el("span", { class: `pay-state ${order.payment_flag || "ok"}` }, parts.join(" · ")));
   }
   if (order.buyer_url) {
     const link = el("button", { type: "button", class: "btn btn-small btn-quiet act-copy-link",
