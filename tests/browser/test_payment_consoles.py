@@ -95,3 +95,9 @@ async def test_host_sets_the_bank_account(live: Any, browser: Any) -> None:
     assert (await resp.json())["account"]["bin"] == "970436"
     await page.reload()
     await expect(page.locator("#pay-bank")).to_have_value("Vietcombank", timeout=TIMEOUT)
+    await page.locator("#pay-hours").fill("24")
+    async with page.expect_response(lambda r: "payment-deadline" in r.url) as answer:
+        await page.get_by_role("button", name="Lưu hạn").click()
+    assert (await answer.value).status == 200
+    saved = await client.app[keys.STORE].get_show(show)
+    assert saved is not None and saved.payment_hours == 24

@@ -1,6 +1,6 @@
 // Payments on the consoles: the buyer link and a ready message per order, the bank transfers
 // no order code matched (staff attach them by hand), and the shop's bank account (host).
-import { api, clearNotice, el, notify, t, vnd } from "./console.js";
+import { api, clearNotice, el, notify, show, t, vnd } from "./console.js";
 
 async function copy(text, button) {
   const label = button.textContent;
@@ -114,4 +114,19 @@ async function accountForm() {
   });
 }
 
+function deadlineForm() {
+  const form = document.getElementById("pay-deadline-form");
+  if (!form) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearNotice();
+    const hours = Number.parseInt(form.elements.hours.value, 10);
+    const result = await api("POST", `/api/shows/${encodeURIComponent(show.id)}/payment-deadline`,
+      { hours: Number.isInteger(hours) ? hours : null });
+    if (result.ok) form.elements.hours.value = result.data.payment_hours ?? "";
+    else notify(t("console.error", { message: result.error.message }));
+  });
+}
+
 accountForm();
+deadlineForm();
