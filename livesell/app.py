@@ -7,6 +7,7 @@ the realtime hub, then background tasks (hold sweeper, connectors). Nothing happ
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -28,9 +29,10 @@ from .config import Settings
 from .connectors.runner import connectors_ctx
 from .http import api_orders, api_shows, consoles, ops, pages
 from .http import payments as payment_routes
+from .http.auth import principal_for_token
 from .http.common import errors_middleware
 from .metrics import Metrics
-from .realtime.hub import stop_tasks
+from .plumbing import stop_tasks
 from .store.base import Store
 
 log = logging.getLogger(__name__)
@@ -105,14 +107,17 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app.cleanup_ctx.append(_store_ctx)
 
     from .realtime.buyers import setup_buyers
-    from .realtime.hub import setup_realtime
+    from .realtime.hub import RealtimeHub, setup_realtime
 
     manager = None
     if settings.store.startswith(("redis://", "rediss://")):
         from .realtime.relay import redis_manager
 
         manager = redis_manager(settings.store, settings.redis_prefix)
-    setup_realtime(app, manager)
+    app[keys.HUB] = RealtimeHub(
+        settings, store=app[keys.STORE], views=app[keys.VIEWS], service=app[keys.SERVICE],
+        clock=clock, tokens=functools.partial(principal_for_token, app), manager=manager)
+    setup_realtime(app, app[keys.HUB], app[keys.BUS])
     setup_buyers(app)
     app.cleanup_ctx.append(_sweeper_ctx)
     app.cleanup_ctx.append(connectors_ctx)

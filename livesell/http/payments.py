@@ -18,6 +18,7 @@ from .. import keys
 from ..capture.payments import PaymentService
 from ..domain.errors import Invalid
 from ..domain.payments import Transfer
+from ..plumbing import stop_tasks
 from .auth import principal, requires
 from .common import ok, read_json, want, want_int
 
@@ -136,8 +137,6 @@ async def payment_deadline(request: web.Request) -> web.Response:
 
 
 async def _deadline_ctx(app: web.Application) -> AsyncIterator[None]:
-    from ..realtime.hub import stop_tasks
-
     task = asyncio.create_task(app[keys.PAYMENTS].run_deadlines(app[keys.SETTINGS].sweep_seconds),
                                name="payment-deadlines")
     yield

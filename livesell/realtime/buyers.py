@@ -20,6 +20,7 @@ from aiohttp import web
 from .. import keys
 from ..domain.events import Event, OrderChanged, TransferRecorded
 from ..domain.models import LineState, Order
+from ..plumbing import stop_tasks
 from ..store.base import Store
 from . import names
 
@@ -44,10 +45,11 @@ def order_room(code: str) -> str:
     return f"order:{code.upper()}"
 
 
-class BuyerPages:
+class BuyerPages(socketio.AsyncNamespace):  # type: ignore[misc]
     """The ``/buyer`` namespace and the staff ``transfer`` pushes."""
 
     def __init__(self, sio: Any, store: Store, relayed: bool) -> None:
+        super().__init__(names.BUYER)
         self.sio = sio
         self.store = store
         self.relayed = relayed
@@ -55,8 +57,6 @@ class BuyerPages:
         self.dirty: set[str] = set()
         self.transfers: list[dict[str, Any]] = []
         self.running = True
-        sio.on("connect", self.connect, namespace=names.BUYER)
-        sio.on("disconnect", self.disconnect, namespace=names.BUYER)
 
     def on_event(self, event: Event) -> None:
         """Bus listener: remember what to push; never blocks."""
@@ -67,7 +67,7 @@ class BuyerPages:
         elif isinstance(event, TransferRecorded):
             self.transfers.append(event.record.to_json())
 
-    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
         code = auth.get("order") if isinstance(auth, dict) else None
         token = auth.get("t") if isinstance(auth, dict) else None
         if not isinstance(code, str) or not isinstance(token, str) or len(code) > 40:
@@ -89,7 +89,7 @@ class BuyerPages:
         if order is not None:
             await self.sio.emit(names.ORDER, buyer_view(order), to=sid, namespace=names.BUYER)
 
-    async def disconnect(self, sid: str, reason: Any = None) -> None:
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.sio.get_session(sid, namespace=names.BUYER)
         room = str(session.get("order", ""))
         code = room.removeprefix("order:")
@@ -126,10 +126,9 @@ def setup_buyers(app: web.Application) -> BuyerPages:
     """Add the buyer namespace to the app's Socket.IO server (after ``setup_realtime``)."""
     hub = app[keys.HUB]
     pages = BuyerPages(hub.sio, app[keys.STORE], hub.relayed)
+    hub.sio.register_namespace(pages)
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        from .hub import stop_tasks
-
         unsubscribe = app[keys.BUS].subscribe(pages.on_event)
         task = asyncio.create_task(pages.run(), name="realtime-buyers")
         yield

@@ -53,7 +53,7 @@ async def test_host_stats_equal_the_report_after_a_mixed_show(client: TestClient
     assert totals["paid"] == 300_000 and totals["unpaid"] == revenue - 300_000
     assert totals["held"] == 2 * 95_000
 
-    stats = await client.app[keys.HUB].stats(show)
+    stats = await client.app[keys.HUB].consoles.stats(show)
     for key in ("revenue", "paid", "unpaid", "held", "units_sold", "units_held"):
         assert stats[key] == totals[key], key
     # the cancelled flash-free order and the other show count for nothing; the flash counter
