@@ -16,6 +16,9 @@ from typing import Any
 
 import yaml
 
+from .domain.errors import Invalid
+from .domain.payments import bank_account
+
 ENV_PREFIX = "LIVESELL_"
 
 
@@ -177,6 +180,13 @@ def validate(settings: Settings, source: str = "<settings>") -> Settings:
         raise ConfigError(f"{source}: setting 'group_commit_ms' must be >= 0")
     if not (settings.store == "sqlite" or settings.store.startswith(("redis://", "rediss://"))):
         raise ConfigError(f"{source}: setting 'store' must be 'sqlite' or a redis:// URL")
+    if settings.payment_bank or settings.payment_account:
+        try:
+            bank_account(settings.payment_bank, settings.payment_account,
+                         settings.payment_account_name)
+        except Invalid as exc:
+            raise ConfigError(f"{source}: settings 'payment_bank'/'payment_account': "
+                              f"{exc.message}") from None
     return settings
 
 

@@ -95,3 +95,13 @@ def test_deadline_warns_then_releases(status: OrderStatus, flag: str, confirmed:
                                       warned: float | None, now: float, step: str) -> None:
     assert deadline_step(status, flag, confirmed, warned, now, 2, 60) == step
     assert deadline_step(status, flag, confirmed, warned, now, None, 60) == ""
+
+
+def test_config_refuses_an_unknown_bank() -> None:
+    from livesell.config import ConfigError, load_settings
+
+    assert load_settings(env={}, payment_bank="vcb", payment_account="0071000123456")
+    with pytest.raises(ConfigError, match="payment_bank"):
+        load_settings(env={}, payment_bank="Nowhere Bank", payment_account="0071000123456")
+    with pytest.raises(ConfigError, match="payment_account"):
+        load_settings(env={}, payment_bank="MB", payment_account="")
