@@ -64,5 +64,9 @@ async def test_host_stats_equal_the_report_after_a_mixed_show(client: TestClient
         pushed = await host.next("stats", timeout=3)
         assert pushed["revenue"] == revenue and pushed["paid"] == 300_000
         assert pushed["flash"]["taken"] == 2 and pushed["flash"]["quantity"] == 2
+        # staff mark another order paid: the next pushes follow
+        await act(client, codes["u3"], "paid")
+        later = await host.until("stats", lambda d: d["paid"] == 450_000, timeout=4)
+        assert later["unpaid"] == revenue - 450_000
     finally:
         await host.close()
