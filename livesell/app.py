@@ -27,7 +27,7 @@ from .capture.service import CaptureService
 from .capture.views import ShowViews
 from .config import Settings
 from .connectors.runner import connectors_ctx
-from .http import api_orders, api_shows, consoles, ops, pages
+from .http import api_orders, api_shows, booth, consoles, ops, pages
 from .http import payments as payment_routes
 from .http.auth import principal_for_token
 from .http.common import errors_middleware
@@ -124,6 +124,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app.cleanup_ctx.append(periodic_backup_ctx)
     app.add_routes(api_shows.routes)
     app.add_routes(api_orders.routes)
+    booth.setup(app)  # before pages: /p/labels must win over /p/{code}
     pages.setup(app)
     consoles.setup(app)
     ops.setup(app)

@@ -137,6 +137,10 @@ class Show:
     created_at: float = 0.0
     started_at: float | None = None
     ended_at: float | None = None
+    # when the show is planned to start (shown with a countdown before it goes live)
+    starts_at: float | None = None
+    # "live" for a livestream; "booth" for the standing shop that takes orders between shows
+    kind: str = "live"
     # Confirmed orders unpaid this many hours after confirmation are flagged, then released
     # (domain/payments.py deadline_step); None: no deadline.
     payment_hours: int | None = None
