@@ -131,3 +131,18 @@ async def test_buyer_page_turns_paid_live_and_copies(
     await page.reload()  # the server's page agrees after a reload
     await expect(page.locator("#status")).to_have_text("Đã thanh toán")
     await context.close()
+
+
+async def test_label_sheet_qr_decodes_to_the_product_page(
+        browser: Browser, start_server: StartServer) -> None:
+    client = await start_server()
+    await seed_show(client)
+    for width in WIDTHS:
+        page = await browser.new_page(viewport={"width": width, "height": 900},
+                                      extra_http_headers=auth())
+        await page.goto(f"{base_url(client)}/p/labels?codes=A1,B1&per_page=24")
+        sticker = page.locator(".sticker").first
+        text = await decode_qr(page, ".sticker >> nth=0 >> svg")
+        assert text == await sticker.get_attribute("data-url")
+        assert text.endswith("/p/A1")
+        await page.close()
