@@ -48,7 +48,8 @@ def make_store(settings: Settings) -> Store:
     from .store.sqlite import SqliteStore
 
     return SqliteStore(settings.data_path / "livesell.db", settings.sqlite_synchronous,
-                       settings.group_commit_ms, settings.group_commit_max)
+                       settings.group_commit_ms, settings.group_commit_max,
+                       check_cache=settings.check_writer_cache)
 
 
 def session_key(settings: Settings) -> bytes:

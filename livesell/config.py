@@ -81,6 +81,8 @@ class Settings:
     image_dir: str = ""
     image_max_bytes: int = 8_388_608
     image_max_pixels: int = 40_000_000
+    # SQLite: compare every answer the writer keeps in memory with SQL (tests, debugging).
+    check_writer_cache: bool = False
     # -- payments (bank transfers) --
     bank_webhook_key: str = ""
     payment_grace_minutes: int = 60

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -20,10 +18,11 @@ from ..domain.booth import BOOTH_ID, ics_event, parse_start, read_booth_order, u
 from ..domain.errors import Invalid, NotFound
 from ..domain.models import Product
 from ..domain.qr import qr_svg
-from ..media import ImageRejected, process, sized, srcset
+from ..media import ImageRejected, process, srcset
 from .auth import identify, principal, requires
 from .common import error, ok, read_json
-from .pages import _trusted_svg, base_url, not_found, page, product_view
+from .display import image_dir, local_time, photo
+from .pages import _trusted_svg, base_url, link_preview, not_found, page, product_view
 from .render import catalog, language
 
 routes = web.RouteTableDef()
@@ -32,18 +31,6 @@ BOOTH_RATE = web.AppKey("booth_rate", dict)
 CATEGORIES = ("food", "beverage", "herbal", "handicraft", "other")
 LABELS_PER_PAGE = (12, 21, 24, 40)
 MAX_LABEL_CODES = 60
-
-
-def image_dir(app: web.Application) -> Path:
-    settings = app[keys.SETTINGS]
-    return Path(settings.image_dir) if settings.image_dir else settings.data_path / "images"
-
-
-def photo(app: web.Application, url: str, width: int) -> dict[str, str]:
-    """What an ``<img>`` needs for a product photo: src at about ``width``, srcset, or none."""
-    if not url:
-        return {}
-    return {"src": sized(url, width), "srcset": srcset(url, image_dir(app)), "url": url}
 
 
 # -- the shop page -------------------------------------------------------------------------
@@ -79,21 +66,6 @@ async def shop(request: web.Request) -> web.Response:
     # stock moves: a short shared-cache lifetime keeps the page fast and nearly fresh
     response.headers["Cache-Control"] = "public, max-age=10"
     return response
-
-
-def link_preview(request: web.Request, image: str) -> dict[str, str]:
-    """Absolute page and image URLs for link previews (from ``public_url``)."""
-    base = base_url(request)
-    return {"url": base + request.path,
-            "image": base + sized(image, 1280) if image.startswith("/") else image}
-
-
-VIETNAM = timezone(timedelta(hours=7), "ICT")
-
-
-def local_time(at: float) -> str:
-    """A planned start as people in Vietnam read it: ``19:30 · 28/01/2027``."""
-    return datetime.fromtimestamp(at, VIETNAM).strftime("%H:%M · %d/%m/%Y")
 
 
 def _booth_strings(request: web.Request) -> dict[str, str]:

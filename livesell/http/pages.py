@@ -27,6 +27,8 @@ from ..domain.models import LineState, Order, OrderStatus, Product, Show, ShowSt
 from ..domain.money import format_vnd
 from ..domain.qr import qr_svg
 from ..domain.vietqr import fold_message, vietqr_payload
+from ..media import sized
+from .display import local_time, photo
 from .render import catalog, language, render, translator
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -181,13 +183,19 @@ def base_url(request: web.Request) -> str:
     return configured or f"{request.scheme}://{request.host}"
 
 
+def link_preview(request: web.Request, image: str) -> dict[str, str]:
+    """Absolute page and image URLs for link previews (from ``public_url``)."""
+    base = base_url(request)
+    return {"url": base + request.path,
+            "image": base + sized(image, 1280) if image.startswith("/") else image}
+
+
 # -- routes ----------------------------------------------------------------------------------
 
 
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
     from ..domain.booth import upcoming
-    from .booth import local_time
 
     shows = sorted((s for s in await request.app[keys.STORE].list_shows() if s.kind != "booth"),
                    key=_show_sort_key)
@@ -209,7 +217,6 @@ async def viewer(request: web.Request) -> web.Response:
         return not_found(request, "show")
     show = snapshot["show"]
     pinned = next((p for p in snapshot["lineup"] if p["code"] == snapshot["pinned"]), None)
-    from .booth import link_preview, local_time
 
     return page(request, "viewer.html", snap=snapshot, show=show, pinned=pinned,
                 embed=stream_embed(show["stream_url"]) if show["stream_url"] else None,
@@ -234,7 +241,6 @@ async def product_page(request: web.Request) -> web.Response:
     product = await request.app[keys.STORE].get_product(request.match_info["code"])
     if product is None:
         return not_found(request, "product")
-    from .booth import link_preview, photo
 
     url = f"{base_url(request)}/p/{product.code}"
     preview = link_preview(request, product.image)
