@@ -26,20 +26,38 @@ function countdown() {
   tick();
 }
 
-for (const button of document.querySelectorAll("button.copy")) {
-  button.addEventListener("click", async () => {
-    const label = button.textContent;
-    try {
-      await navigator.clipboard.writeText(button.dataset.copy || "");
-      button.textContent = strings["pay.copied"] || label;
-    } catch {
-      // No clipboard (an old browser, an insecure page): select the text for a manual copy.
-      const text = button.previousElementSibling;
-      if (text) getSelection().selectAllChildren(text);
-    }
-    setTimeout(() => { button.textContent = label; }, 1500);
-  });
+function wireCopy(root) {
+  for (const button of root.querySelectorAll("button.copy")) {
+    button.addEventListener("click", async () => {
+      const label = button.textContent;
+      try {
+        await navigator.clipboard.writeText(button.dataset.copy || "");
+        button.textContent = strings["pay.copied"] || label;
+      } catch {
+        // No clipboard (an old browser, an insecure page): select the text for a manual copy.
+        const text = button.previousElementSibling;
+        if (text) getSelection().selectAllChildren(text);
+      }
+      setTimeout(() => { button.textContent = label; }, 1500);
+    });
+  }
 }
+
+// The server draws the payment QR for what is still due: fetch this page again and take its
+// payment section, without navigating away (a reload mid-scan would lose the buyer's place).
+async function refreshPayment() {
+  const response = await fetch(location.href, { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html")
+    .getElementById("pay");
+  const current = document.getElementById("pay");
+  if (!fresh) { if (current) current.hidden = true; return; }
+  const node = document.importNode(fresh, true);
+  if (current) current.replaceWith(node); else article.append(node);
+  wireCopy(node);
+}
+
+wireCopy(document);
 
 function redraw(order) {
   if (Number(article.dataset.version) >= order.version) return;
@@ -69,7 +87,7 @@ function redraw(order) {
   if (pay && order.status !== "confirmed") pay.hidden = true;
   // Confirmed just now, or part paid: the server draws the payment QR for what is still due.
   if (order.status === "confirmed" && (before !== order.status || receivedBefore !== order.received)) {
-    location.reload();
+    refreshPayment();
   }
   document.body.dataset.orderVersion = String(order.version);
 }
