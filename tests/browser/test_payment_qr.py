@@ -146,3 +146,23 @@ async def test_label_sheet_qr_decodes_to_the_product_page(
         assert text == await sticker.get_attribute("data-url")
         assert text.endswith("/p/A1")
         await page.close()
+
+
+async def test_the_qr_appears_live_when_staff_confirm(
+        browser: Browser, start_server: StartServer) -> None:
+    client = await start_server()
+    show = await seed_show(client)
+    [r] = await post_comments(client, show, [comment("c1", "chốt C1 x1")])
+    resp = await client.get(f"/api/orders/{r['order']}", headers=auth())
+    order = await resp.json()
+    token = order["buyer_url"].split("?t=")[1]
+    page = await open_at(browser, f"{base_url(client)}/o/{order['code']}?t={token}", 390)
+    await expect(page.locator("body")).to_have_attribute("data-live", "on", timeout=5000)
+    assert await page.locator("#pay").count() == 0
+    resp = await client.post(f"/api/orders/{order['code']}/confirm",
+                             json={"version": order["version"]}, headers=auth())
+    assert resp.status == 200
+    await expect(page.locator("#status")).to_have_text("Đã xác nhận", timeout=5000)
+    text = await decode_qr(page, "#pay-qr svg")
+    assert tlv(text)["54"] == "150000"
+    await page.close()
