@@ -10,6 +10,7 @@ from .capture.bus import EventBus
 from .config import Settings
 
 if TYPE_CHECKING:
+    from .capture.payments import PaymentService
     from .capture.service import CaptureService
     from .capture.staffwork import StaffWork
     from .capture.views import ShowViews
@@ -32,3 +33,4 @@ METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 # start-up and shutdown flags for /readyz: {"started": bool, "stopping": bool}
 LIFECYCLE: web.AppKey[dict[str, Any]] = web.AppKey("lifecycle")
 STAFFWORK: web.AppKey[StaffWork] = web.AppKey("staffwork")
+PAYMENTS: web.AppKey[PaymentService] = web.AppKey("payments")

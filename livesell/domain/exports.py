@@ -47,6 +47,12 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
 YES_NO = {"vi": ("có", "không"), "en": ("yes", "no")}
 
 
+def cod_due(order: Order) -> int:
+    """What the courier collects on delivery: nothing once paid, else the total less what
+    bank transfers already brought (an underpaid order)."""
+    return 0 if order.status in PAID else max(0, order.total - order.received)
+
+
 def neutralise(value: Cell) -> Cell:
     """A text cell that a spreadsheet would run as a formula, made plain text.
 
@@ -115,7 +121,7 @@ def build_sheet(orders: Sequence[Order], preset: str, names: Mapping[str, str],
         else:
             if order.status not in TO_SHIP:
                 continue
-            cod = 0 if order.status in PAID else order.total
+            cod = cod_due(order)
             cells = [order.code, customer(order), contact.phone, contact.address, cod,
                      weight_grams(order, default_weight_g),
                      line_text(order, names, with_names=True)]

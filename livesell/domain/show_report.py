@@ -1,7 +1,8 @@
 """The figures of the after-show report page, from what the stores already answer.
 
-Revenue and units sold come in from the JSON report (``GET /api/shows/{id}/report``, one
-definition of revenue: confirmed lines at the price charged); this adds what the page draws:
+Revenue, paid amount and units sold come in from the JSON report (``GET /api/shows/{id}/report``,
+built by domain/report.py, the one definition of a show's money); the revenue per minute is
+that same definition applied to each minute's lines. This adds what the page draws:
 per product and size (released, time to sold-out), per minute (comments, orders, revenue),
 the funnel, top customers and the review queue's outcome.
 """
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .models import LineState, Order, OrderStatus, Show, StockLevel, sku
+from .report import money
 
 CONFIRMED = (OrderStatus.CONFIRMED, OrderStatus.PAID, OrderStatus.SHIPPED)
 PAID = (OrderStatus.PAID, OrderStatus.SHIPPED)
@@ -33,7 +35,7 @@ def build_figures(show: Show, orders: Sequence[Order], revenue: Mapping[str, Any
     first_wait: dict[str, float] = {}
     last_take: dict[str, float] = {}
     minute_orders: Counter[int] = Counter()
-    minute_revenue: Counter[int] = Counter()
+    minute_lines: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     buyers: dict[str, dict[str, Any]] = defaultdict(lambda: {"orders": 0, "amount": 0})
     for order in orders:
         minute_orders[int(order.created_at // 60) * 60] += 1
@@ -50,8 +52,10 @@ def build_figures(show: Show, orders: Sequence[Order], revenue: Mapping[str, Any
                 first_wait[key] = min(first_wait.get(key, line.created_at), line.created_at)
             else:
                 last_take[key] = max(last_take.get(key, 0.0), line.created_at)
-                if line.state == LineState.CONFIRMED:
-                    minute_revenue[int(line.created_at // 60) * 60] += line.amount
+            minute_lines[int(line.created_at // 60) * 60].append(
+                {"state": line.state, "qty": line.qty, "amount": line.amount,
+                 "status": order.status.value})
+    minute_revenue = {m: money(lines)["revenue"] for m, lines in minute_lines.items()}
     left = {_key(level.code, level.variant): level.available for level in stock}
     products = []
     for entry in revenue.get("products", []):
@@ -83,7 +87,7 @@ def build_figures(show: Show, orders: Sequence[Order], revenue: Mapping[str, Any
             "confirmed": confirmed, "paid": paid, "shipped": shipped,
             "revenue": int(totals.get("revenue", 0)),
             "units_sold": int(totals.get("units_sold", 0)),
-            "paid_amount": sum(o.total for o in orders if o.status in PAID),
+            "paid_amount": int(totals.get("paid", 0)),
         },
         "products": products,
         "per_minute": [{"minute": m, "comments": comment_minutes.get(m, 0),

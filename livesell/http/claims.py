@@ -9,25 +9,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from .. import keys
 from ..capture.staffwork import BULK_LIMIT, BULK_ORDER_ACTIONS, BulkItem
+from ..domain import limits as L
 from ..domain.claims import ClaimHeld
 from ..domain.errors import Invalid
+from ..schema import Bool, Int, List, Obj, Str, optional
 from .auth import principal, requires
-from .common import error, ok, read_json, want, want_int
+from .bodies import CODE, json_body
+from .common import error, ok
 
 routes = web.RouteTableDef()
 
-
-def _selection(body: object, key: str) -> list[object]:
-    chosen = want(body, key, list)
-    if not chosen:
-        raise Invalid(f"field '{key}' must not be empty", field=key)
-    if len(chosen) > BULK_LIMIT:
-        raise Invalid(f"at most {BULK_LIMIT} at once", field=key)
-    return list(chosen)
+ORDER_CODE = Str(max_len=40, min_len=1)
+DUTY = Obj({"on": Bool(), "products": optional(List(CODE, max_items=200), [])})
+BULK_ORDERS = Obj({
+    "action": Str(max_len=20, min_len=1),
+    "orders": List(Obj({"code": ORDER_CODE, "version": Int(1, L.MAX_VERSION)}),
+                   max_items=BULK_LIMIT, min_items=1),
+})
+BULK_REVIEW = Obj({
+    "action": Str(max_len=20, min_len=1),
+    "ids": List(Int(1, L.MAX_VERSION), max_items=BULK_LIMIT, min_items=1),
+})
 
 
 @routes.get("/api/shows/{id}/claims")
@@ -43,12 +51,9 @@ async def list_claims(request: web.Request) -> web.Response:
 
 @routes.post("/api/shows/{id}/duty")
 @requires("staff")
-async def duty(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    on = want(body, "on", bool)
-    products = want(body, "products", list, required=False, default=[])
-    if len(products) > 200 or any(not isinstance(p, str) or len(p) > 40 for p in products):
-        raise Invalid("field 'products' must be a list of product codes", field="products")
+@json_body(DUTY)
+async def duty(request: web.Request, body: dict[str, Any]) -> web.Response:
+    on, products = body["on"], body["products"]
     show = await request.app[keys.VIEWS].show(request.match_info["id"])
     roster = await request.app[keys.STAFFWORK].duty(show.id, principal(request).name, on,
                                                     products)
@@ -77,16 +82,12 @@ async def release(request: web.Request) -> web.Response:
 
 @routes.post("/api/shows/{id}/orders/bulk")
 @requires("staff")
-async def bulk_orders(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    action = want(body, "action", str)
+@json_body(BULK_ORDERS)
+async def bulk_orders(request: web.Request, body: dict[str, Any]) -> web.Response:
+    action = body["action"]
     if action not in BULK_ORDER_ACTIONS:
         raise Invalid(f"action must be one of {', '.join(BULK_ORDER_ACTIONS)}", field="action")
-    items = []
-    for entry in _selection(body, "orders"):
-        code = want(entry, "code", str)
-        version = want_int(entry, "version", minimum=1)
-        items.append(BulkItem(code.upper()[:40], int(version or 0)))
+    items = [BulkItem(entry["code"].upper(), entry["version"]) for entry in body["orders"]]
     show = await request.app[keys.VIEWS].show(request.match_info["id"])
     results = await request.app[keys.STAFFWORK].bulk(show.id, action, items,
                                                      principal(request).actor)
@@ -95,14 +96,11 @@ async def bulk_orders(request: web.Request) -> web.Response:
 
 @routes.post("/api/shows/{id}/review/bulk")
 @requires("staff")
-async def bulk_review(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    if want(body, "action", str) != "dismiss":
+@json_body(BULK_REVIEW)
+async def bulk_review(request: web.Request, body: dict[str, Any]) -> web.Response:
+    if body["action"] != "dismiss":
         raise Invalid("action must be 'dismiss'", field="action")
-    ids = _selection(body, "ids")
-    if any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
-        raise Invalid("field 'ids' must hold review item ids (integers)", field="ids")
     show = await request.app[keys.VIEWS].show(request.match_info["id"])
     results = await request.app[keys.STAFFWORK].bulk_dismiss(
-        show.id, [int(i) for i in ids if isinstance(i, int)], principal(request).actor)
+        show.id, body["ids"], principal(request).actor)
     return ok({"results": results, "done": sum(1 for r in results if r["ok"])})

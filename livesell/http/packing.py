@@ -14,18 +14,20 @@ from aiohttp import web
 from markupsafe import Markup
 
 from .. import keys
-from ..domain.errors import Invalid
-from ..domain.exports import TO_SHIP, customer, line_text
+from ..domain.exports import TO_SHIP, cod_due, customer, line_text
 from ..domain.models import Order, OrderStatus
 from ..domain.qr import qr_svg
+from ..schema import List, Obj, Str
 from .auth import csrf_token, identify, requires
-from .common import ok, read_json, want
+from .bodies import json_body
+from .common import ok
 from .consoles import _login_page, _translate
 from .pages import CSP
 from .render import render
 
 routes = web.RouteTableDef()
 FORMATS = ("a4", "slip")
+PRINTED = Obj({"codes": List(Str(max_len=40, min_len=1), max_items=5000)})
 
 
 async def staff_page(request: web.Request, template: str, **context: Any) -> web.StreamResponse:
@@ -64,7 +66,7 @@ async def is_staff(request: web.Request) -> bool:
 def packing_view(order: Order, names: dict[str, str], printed: float | None,
                  with_qr: bool) -> dict[str, Any]:
     """What a packing list row or a slip shows for one order."""
-    cod = 0 if order.status == OrderStatus.PAID else order.total
+    cod = cod_due(order)
     view: dict[str, Any] = {
         "code": order.code, "customer": customer(order), "phone": order.contact.phone,
         "address": order.contact.address, "lines": line_text(order, names, with_names=True),
@@ -110,11 +112,9 @@ async def printed_list(request: web.Request) -> web.Response:
 
 @routes.post("/api/shows/{id}/printed")
 @requires("staff")
-async def mark_printed(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    codes = want(body, "codes", list)
-    if len(codes) > 5000 or any(not isinstance(c, str) or len(c) > 40 for c in codes):
-        raise Invalid("field 'codes' must be a list of order codes", field="codes")
+@json_body(PRINTED)
+async def mark_printed(request: web.Request, body: dict[str, Any]) -> web.Response:
+    codes = body["codes"]
     show = await request.app[keys.VIEWS].show(request.match_info["id"])
     known = {o.code for o in await request.app[keys.STORE].list_orders(show.id)}
     chosen = [c for c in codes if c in known]

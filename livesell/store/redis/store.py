@@ -56,6 +56,7 @@ from .catalog import RedisCatalog
 from .claims import RedisClaims
 from .credentials import RedisCredentials
 from .orders import RedisOrders
+from .payments import RedisPayments
 from .report import RedisReport
 from .review import RedisReview
 from .revoke import RedisRevocation
@@ -63,5 +64,5 @@ from .shows import RedisShows
 
 
 class RedisStore(RedisRevocation, RedisCatalog, RedisShows, RedisReport, RedisOrders, RedisReview,
-                 RedisCredentials, RedisClaims):
+                 RedisCredentials, RedisPayments, RedisClaims):
     """Store on Redis; see the module docstring for the key layout."""

@@ -11,6 +11,7 @@ from .catalog import SqliteCatalog
 from .claims import SqliteClaims
 from .credentials import SqliteCredentials
 from .orders import SqliteOrders
+from .payments import SqlitePayments
 from .report import SqliteReport
 from .review import SqliteReview
 from .revoke import SqliteRevocation
@@ -18,5 +19,5 @@ from .shows import SqliteShows
 
 
 class SqliteStore(SqliteRevocation, SqliteCatalog, SqliteShows, SqliteOrders, SqliteReview,
-                  SqliteReport, SqliteCredentials, SqliteClaims):
+                  SqliteReport, SqliteCredentials, SqlitePayments, SqliteClaims):
     """Store on SQLite. Writes go through one writer thread; reads through one reader."""

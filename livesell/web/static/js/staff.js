@@ -7,6 +7,7 @@ import { reviewQueue } from "./staff_review.js";
 import { alertNewOrder, applyClaim, applyRoster, assignee, claimControls, clock, fold, liveClaim,
   loadClaims, roster, setDuty, wireAlerts, withUndo } from "./staff_tools.js";
 import { confidenceText } from "./reading.js";
+import { payTools, watchTransfers } from "./payments.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
 const orders = new Map(); // code -> order
@@ -149,6 +150,7 @@ function buildRow(order) {
     el("span", { class: "total" }, vnd(order.total))),
   lines,
   el("div", { class: "contact muted" }, contactText || t("console.contact.none")),
+  payTools(order),
   actions);
   actions.append(claimControls(order.code, (code, result) => {
     if (!result.ok && result.data && result.data.claim) {
@@ -419,7 +421,7 @@ async function start() {
       addProduct.append(el("option", { value: product.code }, `${product.code} — ${product.name}`));
     }
   }
-  connectStaff({
+  const socket = connectStaff({
     connect: sync,
     order: (order) => upsert(order, { fresh: loaded && !orders.has(order.code) }),
     review: addReview,
@@ -432,6 +434,7 @@ async function start() {
       if (row.dataset.holder && !liveClaim(row.dataset.code)) rerender(row.dataset.code);
     }
   }, 5000);
+  watchTransfers(socket);
 }
 
 counts();
