@@ -25,7 +25,7 @@ from .capture.service import CaptureService
 from .capture.views import ShowViews
 from .config import Settings
 from .connectors.runner import connectors_ctx
-from .http import api_orders, api_shows, consoles, pages
+from .http import api_orders, api_shows, buyers, consoles, pages
 from .http.common import errors_middleware
 from .realtime.hub import stop_tasks
 from .store.base import Store
@@ -86,8 +86,9 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     clock = clock or time.time
     app = web.Application(client_max_size=settings.max_body_bytes,
                           middlewares=[errors_middleware])
+    secret = session_key(settings)
     setup_session(app, EncryptedCookieStorage(
-        session_key(settings), cookie_name="livesell_session", httponly=True,
+        secret, cookie_name="livesell_session", httponly=True,
         secure=settings.cookie_secure, samesite="Lax", max_age=12 * 3600))
     app[keys.SETTINGS] = settings
     app[keys.TOKEN_CACHE] = {}
@@ -97,6 +98,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app[keys.SERVICE] = CaptureService(app[keys.STORE], app[keys.BUS], settings, clock)
     app[keys.VIEWS] = ShowViews(app[keys.STORE], settings.ticker_size, clock)
     app.cleanup_ctx.append(_store_ctx)
+    buyers.setup(app, secret)
 
     from .realtime.hub import setup_realtime
 

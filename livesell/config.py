@@ -65,6 +65,10 @@ class Settings:
     demo: bool = False
     # Mappings are not hashable; leaving them out of the hash keeps Settings usable as a key.
     connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
+    # -- buyers: site identity and anti-hoarding limits
+    buyer_cookie_days: int = 180
+    anonymous_max_units: int = 3
+    address_max_holds: int = 30
 
     @property
     def data_path(self) -> Path:
@@ -85,6 +89,8 @@ _POSITIVE = {
     "max_batch", "max_body_bytes", "sweep_seconds", "stock_push_hz", "ticker_size",
     "comment_rate", "comment_burst", "ping_interval", "viewer_max_buffer", "socket_max_message",
 }
+
+_POSITIVE |= {"buyer_cookie_days", "anonymous_max_units", "address_max_holds"}
 
 
 def setting_names() -> list[str]:

@@ -12,6 +12,7 @@ from .config import Settings
 if TYPE_CHECKING:
     from .capture.service import CaptureService
     from .capture.views import ShowViews
+    from .http.buyers import BuyerIds
     from .realtime.hub import RealtimeHub
     from .store.base import Store
 
@@ -21,6 +22,7 @@ BUS = web.AppKey("bus", EventBus)
 SERVICE: web.AppKey[CaptureService] = web.AppKey("service")
 VIEWS: web.AppKey[ShowViews] = web.AppKey("views")
 HUB: web.AppKey[RealtimeHub] = web.AppKey("hub")
+BUYERS: web.AppKey[BuyerIds] = web.AppKey("buyers")
 JINJA: web.AppKey[Any] = web.AppKey("jinja")
 CLOCK: web.AppKey[Any] = web.AppKey("clock")
 # token hash -> (when checked, Principal): known bearer tokens, kept briefly

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..config import Settings
 from ..domain.errors import Invalid, NotFound, ShowClosed
+from ..domain.followup import read_follow_up
 from ..domain.models import (
     SOURCES,
     CaptureResult,
@@ -131,8 +132,15 @@ class CaptureService:
         return show
 
     async def ingest(self, show_id: str, batch: Sequence[Any],
-                     default_source: str = "webhook") -> list[CaptureResult]:
-        """Parse, store and act on a batch; answers come back only once all are committed."""
+                     default_source: str = "webhook",
+                     origin: str | None = None) -> list[CaptureResult]:
+        """Parse, store and act on a batch; answers come back only once all are committed.
+
+        ``origin`` (a viewer socket's client address, hashed) puts the batch under the
+        anti-hoarding limits: few units without a phone, bounded units per address."""
+        limits: dict[str, Any] = {} if origin is None else {
+            "anonymous_cap": self.settings.anonymous_max_units, "origin": origin,
+            "origin_cap": self.settings.address_max_holds}
         show = await self.live_show(show_id)
         parser = await self.parser_for(show)
         now = self.clock()
@@ -152,10 +160,11 @@ class CaptureService:
                     comment, "chat", reject=f"text over {self.settings.max_comment_chars} chars"))
                 continue
             intent = parser.parse(incoming.text)
+            follow = read_follow_up(incoming.text, intent)
             requests.append(CaptureRequest(
-                comment, intent.kind,
+                comment, follow.kind,
                 tuple(CaptureItem(i.code, i.variant, i.qty) for i in intent.items),
-                intent.phone, intent.reason))
+                follow.phone, intent.reason, address=follow.address, **limits))
         captured = await self.store.capture(requests, now) if requests else []
         results = iter(captured)
         out: list[CaptureResult] = []

@@ -259,6 +259,7 @@ class CommentStatus(StrEnum):
     DUPLICATE = "duplicate"
     REVIEW = "review"
     REJECTED = "rejected"
+    CONTACT = "contact"  # a follow-up set the phone or address of the buyer's order
 
 
 SOURCES = ("site", "facebook", "youtube", "twitch", "tiktok", "webhook", "sim")

@@ -103,7 +103,8 @@ class RealtimeHub:
         # Loops also stop on this flag: a library deep in an emit may swallow a cancellation,
         # and a shutdown must never hang on it.
         self.running = True
-        self.viewers: dict[str, tuple[str, str]] = {}  # socket sid -> (show id, address)
+        # socket sid -> (show id, address, buyer id from the signed cookie or "")
+        self.viewers: dict[str, tuple[str, str, str]] = {}
         # show -> (built at, stock version, encoded packet)
         self._snapshots: dict[str, tuple[float, int, str]] = {}
         self._building: dict[str, asyncio.Future[tuple[int, str]]] = {}
@@ -341,10 +342,11 @@ class RealtimeHub:
         if not isinstance(show_id, str) or not await self.show_exists(show_id):
             raise socketio.exceptions.ConnectionRefusedError("unknown show")
         request = environ.get("aiohttp.request")
-        ip = request.remote if request is not None else "?"
-        # (show, address) in one tuple: at 10,000 viewers a session dict each is real memory.
-        # The fan-out is the show's room: no Socket.IO room is needed on /live.
-        self.viewers[sid] = (show_id, ip)
+        ip = (request.remote if request is not None else None) or "?"
+        buyer = self.app[keys.BUYERS].buyer_of(request.cookies) if request is not None else None
+        # (show, address, buyer) in one tuple: at 10,000 viewers a session dict each is real
+        # memory. The fan-out is the show's room: no Socket.IO room is needed on /live.
+        self.viewers[sid] = (show_id, ip, buyer or "")
         self.state(show_id)
         self.sio.start_background_task(self._welcome, sid, show_id)
         return True
@@ -403,16 +405,19 @@ class RealtimeHub:
 
     async def live_comment(self, sid: str, data: Any) -> dict[str, Any]:
         """A viewer's comment from the page; the ack is the same result as HTTP intake."""
-        show_id, ip = self.viewers.get(sid, ("", "?"))
+        show_id, ip, buyer = self.viewers.get(sid, ("", "?", ""))
         if not self.buckets.take(sid) or not self.ip_buckets.take(ip):
             return {"status": "rejected", "reason": "rate_limited"}
         if not isinstance(data, dict):
             return {"status": "rejected", "reason": "comment must be an object"}
         comment = {"source": "site", "id": str(data.get("id") or uuid.uuid4()),
-                   "author": {"id": sid, "name": str(data.get("name") or "")[:80]},
+                   # a buyer is a person (invariant 9): the signed cookie's id when the page
+                   # gave one, else this socket alone (scripts), under the same limits
+                   "author": {"id": buyer or sid, "name": str(data.get("name") or "")[:80]},
                    "text": data.get("text")}
         try:
-            results = await self.service.ingest(show_id, [comment], "site")
+            results = await self.service.ingest(show_id, [comment], "site",
+                                                origin=self.app[keys.BUYERS].origin_of(ip))
         except DomainError as exc:
             return {"status": "rejected", "reason": exc.code}
         result = results[0]

@@ -40,6 +40,11 @@ class CaptureRequest:
     phone: str | None = None
     reason: str = ""
     reject: str = ""  # set when the intake refuses the comment (too long...); stored anyway
+    # -- buyers: follow-ups and anti-hoarding limits (0 / "": no limit)
+    address: str = ""  # a delivery address read from a follow-up comment (kind "contact")
+    anonymous_cap: int = 0  # units the buyer may have in the show until a phone is known
+    origin: str = ""  # the client address the comment came from, as a keyed hash
+    origin_cap: int = 0  # units in open orders from that origin in the show
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .sqlite_buyers import MIGRATION as SQLITE_BUYERS_MIGRATION
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -127,6 +129,7 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO meta (key, value) VALUES ('stock_version', '0');
     """,
+    SQLITE_BUYERS_MIGRATION,
 ]
 
 _STOP = object()

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..domain import rules
+from ..domain.buyers import only_limits
 from ..domain.errors import IllegalTransition, Invalid, NotFound, SoldOut, StaleVersion
 from ..domain.events import (
     CommentReceived,
@@ -40,6 +41,7 @@ from ..domain.models import (
     Show,
     ShowStatus,
 )
+from . import sqlite_buyers as buyers_db
 from .base import Captured, CaptureItem, CaptureRequest, Changed
 
 ACTIVE = (LineState.HELD.value, LineState.WAITLISTED.value, LineState.CONFIRMED.value)
@@ -499,6 +501,7 @@ def resolve_variant(
 def add_items(
     conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment, comment_id: int | None,
     items: Sequence[CaptureItem], phone: str | None, actor: str, *, capped: bool = True,
+    limits: CaptureRequest | None = None,
 ) -> tuple[str | None, bool, bool, list[str]]:
     """Hold or waitlist each item in the buyer's open order: (order, held?, waitlisted?, notes)."""
     cache = unit.cache
@@ -528,9 +531,17 @@ def add_items(
                 notes.append(f"limit {show.max_per_buyer} per buyer for {code}")
             if qty == 0:
                 continue
+            if buyers_db.limits_apply(limits):
+                assert counted is not None and limits is not None
+                qty, cut = buyers_db.room(conn, show, buyer, limits, phone,
+                                          sum(counted.values()), qty)
+                notes.extend(cut)
+                if qty == 0:
+                    continue
         opened = order is None
         if order is None:
             order = _new_order(conn, unit, show, comment, phone)
+            buyers_db.mark_origin(conn, order, limits)
         available = _available(conn, cache, code, label)
         held, waiting = rules.split_reservation(available, qty)
         if held:
@@ -643,9 +654,9 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         status, reason = CommentStatus.REJECTED, "show_ended"
     elif req.kind == "order":
         order, held, waited, notes = add_items(conn, unit, show, c, comment_id, req.items,
-                                               req.phone, actor)
+                                               req.phone, actor, limits=req)
         if notes and not (held or waited):
-            if any(n.startswith("limit") for n in notes) and len(notes) == 1:
+            if only_limits(notes):
                 status = CommentStatus.REJECTED
             else:
                 status = CommentStatus.REVIEW
@@ -659,6 +670,11 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         order = cancel_items(conn, unit, show, c, comment_id, [i.code for i in req.items], actor)
         status = CommentStatus.CANCELLED if order else CommentStatus.IGNORED
         reason = "" if order else "nothing to cancel"
+    elif req.kind == "contact":
+        order = buyers_db.set_contact(conn, unit, show, c, comment_id, req.phone, req.address,
+                                      actor)
+        status = CommentStatus.CONTACT if order else CommentStatus.IGNORED
+        reason = "" if order else "no order to attach to"
     elif req.kind == "question":
         status = CommentStatus.QUESTION
     elif req.kind == "review":

@@ -16,7 +16,9 @@ local function capture_one(req)
   if show == nil then return refusal('not_found', 'show ' .. req.show_id .. ' not found') end
 
   local c = {buyer = req.source .. ':' .. req.author_id, author_name = req.author_name,
-             text = req.text}
+             text = req.text, origin = req.origin, anonymous_cap = req.anonymous_cap,
+             origin_cap = req.origin_cap,
+             limited = (req.anonymous_cap or 0) > 0 or (req.origin_cap or 0) > 0}
   local comment_id = nextval('comment')
   local actor = 'comment:' .. req.source
   local phone = req.phone
@@ -81,6 +83,9 @@ local function capture_one(req)
       promote_all(freed)
       status, reason = 'cancelled', ''
     end
+  elseif req.kind == 'contact' then
+    o = set_contact(show, c, comment_id, phone, req.address, actor)
+    if o then status, reason = 'contact', '' else status, reason = 'ignored', 'no order to attach to' end
   elseif req.kind == 'question' then
     status = 'question'
   elseif req.kind == 'review' then

@@ -75,6 +75,10 @@ local function new_order(show, c, phone, token)
   defer('HSET', k('open', show.id), c.buyer, code)
   defer('ZADD', k('show', show.id, 'orders'), NOW_S, code)
   defer('SADD', k('buyer', show.id, c.buyer), code)
+  if c.origin and c.origin ~= '' then
+    o.origin = c.origin
+    defer('SADD', k('origin', show.id, c.origin), code)
+  end
   local codes = buyer_orders(show.id, c.buyer)
   codes[#codes + 1] = code
   return o
@@ -101,6 +105,12 @@ local function add_items(show, c, comment_id, items, phone, actor, capped, token
         notes[#notes + 1] = string.format('limit %d per buyer for %s', show.max_per_buyer, v.code)
       end
       go = qty > 0
+      if go and buyer_room and c.limited then
+        local cut
+        qty, cut = buyer_room(show, c, phone, qty)
+        for _, n in ipairs(cut) do notes[#notes + 1] = n end
+        go = qty > 0
+      end
     end
     if go then
       if o == nil then
@@ -156,7 +166,11 @@ local function add_review(show_id, c, comment_id, ckey, reason)
 end
 
 local function has_limit_only(notes)
-  return #notes == 1 and string.sub(notes[1], 1, 5) == 'limit'
+  if #notes == 0 then return false end
+  for _, n in ipairs(notes) do
+    if string.sub(n, 1, 5) ~= 'limit' then return false end
+  end
+  return true
 end
 
 local function any_not_limit(notes)

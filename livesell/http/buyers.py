@@ -1,0 +1,65 @@
+"""Site buyers: the signed, HttpOnly cookie that makes a viewer the same buyer across reloads.
+
+The viewer page (``/s/{id}``) hands out the cookie; the ``/live`` socket reads it on connect
+(the browser sends it with the handshake). Scripts on the page never see it, so neither can
+anything injected into the page; it is signed, so nobody can claim another buyer's id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from .. import keys
+from ..config import Settings
+from ..domain.identity import address_key, buyer_key, new_buyer_id, read_buyer, sign_buyer
+
+BUYER_COOKIE = "livesell_buyer"
+# The viewer page only: the overlay is an OBS source, not a buyer.
+_VIEWER_PAGE = re.compile(r"^/s/[^/]+/?$")
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerIds:
+    """Signs and reads buyer ids for one site (the deployment's public URL)."""
+
+    key: bytes
+    site: str
+    max_age: int
+    secure: bool
+
+    @classmethod
+    def for_settings(cls, settings: Settings, secret: bytes) -> BuyerIds:
+        site = urlsplit(settings.public_url).netloc.lower() or "local"
+        return cls(buyer_key(secret), site, settings.buyer_cookie_days * 86400,
+                   settings.cookie_secure)
+
+    def buyer_of(self, cookies: Mapping[str, str]) -> str | None:
+        """The signed-in buyer id of a request's cookies; None when absent or forged."""
+        return read_buyer(self.key, self.site, cookies.get(BUYER_COOKIE))
+
+    def origin_of(self, address: str) -> str:
+        return address_key(self.key, address)
+
+    def signed(self, buyer_id: str) -> str:
+        return sign_buyer(self.key, self.site, buyer_id)
+
+
+async def _issue(request: web.Request, response: web.StreamResponse) -> None:
+    """Give every viewer page a buyer cookie (renewed on each visit, same id)."""
+    if request.method != "GET" or response.status != 200 or not _VIEWER_PAGE.match(
+            request.path):
+        return
+    ids = request.app[keys.BUYERS]
+    buyer = ids.buyer_of(request.cookies) or new_buyer_id()
+    response.set_cookie(BUYER_COOKIE, ids.signed(buyer), max_age=ids.max_age, path="/",
+                        httponly=True, samesite="Lax", secure=ids.secure)
+
+
+def setup(app: web.Application, secret: bytes) -> None:
+    app[keys.BUYERS] = BuyerIds.for_settings(app[keys.SETTINGS], secret)
+    app.on_response_prepare.append(_issue)
