@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from .. import keys
 from ..config import Settings
@@ -56,8 +57,13 @@ async def _issue(request: web.Request, response: web.StreamResponse) -> None:
         return
     ids = request.app[keys.BUYERS]
     buyer = ids.buyer_of(request.cookies) or new_buyer_id()
-    response.set_cookie(BUYER_COOKIE, ids.signed(buyer), max_age=ids.max_age, path="/",
-                        httponly=True, samesite="Lax", secure=ids.secure)
+    # Headers are already built when this signal runs: add the cookie header itself.
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[BUYER_COOKIE] = ids.signed(buyer)
+    morsel = cookie[BUYER_COOKIE]
+    morsel.update({"max-age": str(ids.max_age), "path": "/", "httponly": True,
+                   "samesite": "Lax", "secure": ids.secure})
+    response.headers.add(hdrs.SET_COOKIE, morsel.OutputString())
 
 
 def setup(app: web.Application, secret: bytes) -> None:
