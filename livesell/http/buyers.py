@@ -61,8 +61,11 @@ async def _issue(request: web.Request, response: web.StreamResponse) -> None:
     cookie: SimpleCookie = SimpleCookie()
     cookie[BUYER_COOKIE] = ids.signed(buyer)
     morsel = cookie[BUYER_COOKIE]
-    morsel.update({"max-age": str(ids.max_age), "path": "/", "httponly": True,
-                   "samesite": "Lax", "secure": ids.secure})
+    morsel["max-age"] = str(ids.max_age)
+    morsel["path"] = "/"
+    morsel["httponly"] = True
+    morsel["samesite"] = "Lax"
+    morsel["secure"] = ids.secure
     response.headers.add(hdrs.SET_COOKIE, morsel.OutputString())
 
 
