@@ -164,7 +164,8 @@ class CaptureService:
             requests.append(CaptureRequest(
                 comment, follow.kind,
                 tuple(CaptureItem(i.code, i.variant, i.qty) for i in intent.items),
-                follow.phone, intent.reason, address=follow.address, **limits))
+                follow.phone, intent.reason, address=follow.address, note=follow.note,
+                **limits))
         captured = await self.store.capture(requests, now) if requests else []
         results = iter(captured)
         out: list[CaptureResult] = []

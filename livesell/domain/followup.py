@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .address import read_address
 from .parser import Intent
 
 
@@ -18,10 +19,19 @@ class FollowUp:
     kind: str
     phone: str | None = None
     address: str = ""
+    note: str = ""  # an address that may be one: staff read it, nothing is set from it
 
 
 def read_follow_up(text: str, intent: Intent) -> FollowUp:
-    """A chat line that carries a phone becomes a contact follow-up for the buyer's order."""
-    if intent.kind == "chat" and intent.phone:
+    """A chat line that carries a phone or an address becomes a contact follow-up for the
+    buyer's order; an address read without confidence becomes a note for staff."""
+    if intent.kind != "chat":
+        return FollowUp(intent.kind, intent.phone)
+    address = read_address(text)
+    if address is not None:
+        if address.sure:
+            return FollowUp("contact", intent.phone, address.text)
+        return FollowUp("contact", intent.phone, note=address.text)
+    if intent.phone:
         return FollowUp("contact", intent.phone)
     return FollowUp(intent.kind, intent.phone)

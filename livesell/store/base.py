@@ -42,6 +42,7 @@ class CaptureRequest:
     reject: str = ""  # set when the intake refuses the comment (too long...); stored anyway
     # -- buyers: follow-ups and anti-hoarding limits (0 / "": no limit)
     address: str = ""  # a delivery address read from a follow-up comment (kind "contact")
+    note: str = ""  # what looked like contact details but was unclear: for staff to read
     anonymous_cap: int = 0  # units the buyer may have in the show until a phone is known
     origin: str = ""  # the client address the comment came from, as a keyed hash
     origin_cap: int = 0  # units in open orders from that origin in the show

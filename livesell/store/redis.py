@@ -229,7 +229,7 @@ class RedisStore(RedisConnection):
                 "items": [{"code": i.code, "variant": i.variant, "qty": i.qty}
                           for i in req.items],
                 "phone": req.phone, "reason": req.reason, "reject": req.reject,
-                "token": _token(), "address": req.address, "origin": req.origin,
+                "token": _token(), "address": req.address, "note": req.note, "origin": req.origin,
                 "anonymous_cap": req.anonymous_cap, "origin_cap": req.origin_cap}
 
     def _capture_args(self, reqs: Sequence[CaptureRequest], now: float) -> list[Any]:

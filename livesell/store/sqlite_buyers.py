@@ -8,7 +8,7 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from ..domain.buyers import hoard_room
-from ..domain.models import Comment, Show
+from ..domain.models import Comment, CommentStatus, Show
 
 if TYPE_CHECKING:
     from .base import CaptureRequest
@@ -19,6 +19,9 @@ MIGRATION = """
     CREATE INDEX orders_origin ON orders (show_id, origin) WHERE status = 'captured'
         AND origin != '';
 """
+
+
+CONTACT_NOTE = "contact note: address unclear"
 
 
 def limits_apply(limits: CaptureRequest | None) -> bool:
@@ -77,9 +80,20 @@ def source_detail(what: str, text: str) -> str:
     return f"{what} ← “{quoted}”"
 
 
+def contact_outcome(order: str | None, note: str) -> tuple[CommentStatus, str]:
+    """How a contact follow-up is answered: unclear details go to staff, never away."""
+    if note:
+        return CommentStatus.REVIEW, CONTACT_NOTE
+    if order is None:
+        return CommentStatus.IGNORED, "no order to attach to"
+    return CommentStatus.CONTACT, ""
+
+
 def set_contact(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
-                comment_id: int, phone: str | None, address: str, actor: str) -> str | None:
-    """Put a follow-up's phone and/or address on the buyer's order; the order, or None."""
+                comment_id: int, phone: str | None, address: str, note: str,
+                actor: str) -> str | None:
+    """Put a follow-up's phone and/or address on the buyer's order (an unclear one as a note
+    in its audit trail); the order, or None."""
     from .sqlite_orders import _bump, audit
 
     row = follow_up_order(conn, show.id, comment.buyer)
@@ -94,7 +108,12 @@ def set_contact(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comme
         contact["address"] = address
         what.append("address")
     code = str(row["code"])
+    if note:
+        audit(conn, unit, code, actor, "note", source_detail(CONTACT_NOTE, comment.text),
+              comment_id)
     if not what:
+        if note:
+            _bump(conn, unit, code)
         return code
     conn.execute("UPDATE orders SET contact = ? WHERE code = ?", (json.dumps(contact), code))
     buyers = unit.cache.buyers.get(show.id)

@@ -672,9 +672,10 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         reason = "" if order else "nothing to cancel"
     elif req.kind == "contact":
         order = buyers_db.set_contact(conn, unit, show, c, comment_id, req.phone, req.address,
-                                      actor)
-        status = CommentStatus.CONTACT if order else CommentStatus.IGNORED
-        reason = "" if order else "no order to attach to"
+                                      req.note, actor)
+        status, reason = buyers_db.contact_outcome(order, req.note)
+        if status == CommentStatus.REVIEW:
+            add_review(conn, unit, c.show_id, c, comment_id, reason)
     elif req.kind == "question":
         status = CommentStatus.QUESTION
     elif req.kind == "review":
@@ -684,7 +685,7 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         status = CommentStatus.IGNORED
     conn.execute("UPDATE comments SET status = ?, order_code = ?, reason = ? WHERE id = ?",
                  (status.value, order, reason, comment_id))
-    if status != CommentStatus.REJECTED:
+    if status != CommentStatus.REJECTED and req.kind != "contact":  # contact: never public
         unit.events.append(CommentReceived(c.show_id, c.author_name, c.text, status.value, now))
     token = unit.tokens.get(order, "") if order else ""
     if order and not token:

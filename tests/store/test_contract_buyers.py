@@ -115,3 +115,22 @@ async def test_resolving_review_is_not_limited(store: Store) -> None:
                                          NOW)
     assert sum(line.qty for line in changed.order.lines) == 5
     await assert_conserved(store)
+
+
+async def test_unclear_contact_becomes_a_note_and_a_review_item(store: Store) -> None:
+    await setup_show(store)
+    (none,) = await store.capture([replace(site_req("n0", [], kind="contact"),
+                                           note="Cà Mau")], NOW)
+    assert none.result.status == CommentStatus.REVIEW  # no order: still kept for staff
+    _, code, _ = await capture(store, site_req("c1", [("A2", None, 1)]))
+    req = replace(site_req("n1", [], kind="contact"), note="Cà Mau")
+    req = replace(req, comment=replace(req.comment, text="ship về Cà Mau nha"))
+    (done,) = await store.capture([req], NOW)
+    assert done.result.status == CommentStatus.REVIEW and done.result.order == code
+    assert not any(type(e).__name__ == "CommentReceived" for e in done.events)
+    order = await store.get_order(code or "")
+    assert order is not None and order.contact.address == ""
+    assert order.audit[-1].action == "note" and "ship về Cà Mau nha" in order.audit[-1].detail
+    reasons = [item.reason for item in await store.list_review("s1")]
+    assert reasons == ["contact note: address unclear"] * 2
+    await assert_conserved(store)

@@ -81,10 +81,16 @@ local function follow_up_order(show_id, buyer)
   return best
 end
 
-local function set_contact(show, c, comment_id, phone, address, actor)
+local CONTACT_NOTE = 'contact note: address unclear'
+
+local function set_contact(show, c, comment_id, phone, address, note, actor)
   local o = follow_up_order(show.id, c.buyer)
   if o == nil then return nil end
   local what = {}
+  if note ~= '' then
+    audit(o.code, actor, 'note', source_detail(CONTACT_NOTE, c.text), comment_id)
+    bump(o)
+  end
   if phone and phone ~= '' and o.contact.phone ~= phone then
     o.contact.phone = phone
     what[#what + 1] = 'phone'
@@ -95,7 +101,7 @@ local function set_contact(show, c, comment_id, phone, address, actor)
   end
   if #what > 0 then
     audit(o.code, actor, 'contact', source_detail(table.concat(what, ', '), c.text), comment_id)
-    bump(o)
+    if note == '' then bump(o) end
   end
   return o
 end

@@ -84,8 +84,15 @@ local function capture_one(req)
       status, reason = 'cancelled', ''
     end
   elseif req.kind == 'contact' then
-    o = set_contact(show, c, comment_id, phone, req.address, actor)
-    if o then status, reason = 'contact', '' else status, reason = 'ignored', 'no order to attach to' end
+    o = set_contact(show, c, comment_id, phone, req.address, req.note, actor)
+    if req.note ~= '' then
+      status, reason = 'review', CONTACT_NOTE
+      add_review(show.id, c, comment_id, ckey, reason)
+    elseif o then
+      status, reason = 'contact', ''
+    else
+      status, reason = 'ignored', 'no order to attach to'
+    end
   elseif req.kind == 'question' then
     status = 'question'
   elseif req.kind == 'review' then
@@ -101,7 +108,7 @@ local function capture_one(req)
         'text', req.text, 'received_at', req.received_at, 'status', status,
         'order', order_code, 'reason', reason)
   defer('HINCRBY', k('show', req.show_id, 'comments'), status, 1)
-  if status ~= 'rejected' then
+  if status ~= 'rejected' and req.kind ~= 'contact' then  -- contact details: never public
     U.events[#U.events + 1] = {'comment', req.show_id, req.author_name, req.text, status}
   end
   flush()
