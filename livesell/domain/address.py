@@ -95,8 +95,8 @@ def _clean(original: str, folded: str) -> str:
                 keep[i] = False
     text = "".join(ch if k else " " for ch, k in zip(original, keep, strict=True))
     folded = "".join(ch if k else " " for ch, k in zip(folded, keep, strict=True))
-    if (m := _POLITE.search(folded)) is not None:
-        text = text[:m.start()]
+    if (polite := _POLITE.search(folded)) is not None:
+        text = text[:polite.start()]
     return " ".join(text.split()).strip(" ,.;:-")
 
 
