@@ -160,10 +160,11 @@ class CaptureService:
                     comment, "chat", reject=f"text over {self.settings.max_comment_chars} chars"))
                 continue
             intent = parser.parse(incoming.text)
-            follow = read_follow_up(incoming.text, intent)
+            follow = read_follow_up(incoming.text, intent, parser.parse)
             requests.append(CaptureRequest(
                 comment, follow.kind,
-                tuple(CaptureItem(i.code, i.variant, i.qty) for i in intent.items),
+                tuple(CaptureItem(i.code, i.variant, i.qty)
+                      for i in (intent.items if follow.items is None else follow.items)),
                 follow.phone, intent.reason, address=follow.address, note=follow.note,
                 **limits))
         captured = await self.store.capture(requests, now) if requests else []

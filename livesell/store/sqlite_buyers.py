@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..domain.buyers import hoard_room
 from ..domain.models import Comment, CommentStatus, Show
+from .base import CaptureItem
 
 if TYPE_CHECKING:
     from .base import CaptureRequest
@@ -123,3 +125,144 @@ def set_contact(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comme
           comment_id)
     _bump(conn, unit, code)
     return code
+
+
+# -- changes after ordering: part of a line, another size, or after staff confirmed -------
+
+def after_confirm(conn: sqlite3.Connection, show_id: str, buyer: str,
+                  what: str) -> tuple[str, str] | None:
+    """A cancel or change with no open order, but one staff already confirmed: that order
+    and the alert for the review queue (staff decide; nothing changes by itself)."""
+    row = follow_up_order(conn, show_id, buyer)
+    if row is None or row["status"] == "captured":
+        return None
+    return str(row["code"]), f"alert: {what} after confirm ({row['code']})"
+
+
+def _active_lines(conn: sqlite3.Connection, order: str, code: str) -> list[sqlite3.Row]:
+    """The order's held and waitlisted lines of a product: waitlisted first, newest first."""
+    return conn.execute(
+        "SELECT * FROM lines WHERE order_code = ? AND code = ? AND state IN ('held', "
+        "'waitlisted') ORDER BY CASE state WHEN 'waitlisted' THEN 0 ELSE 1 END, id DESC",
+        (order, code)).fetchall()
+
+
+def reduce_items(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
+                 comment_id: int, items: Sequence[CaptureItem],
+                 actor: str) -> tuple[str | None, str]:
+    """Cancel some units (``huỷ 1 A2``): waiting ones first, then the newest held ones."""
+    from ..domain import rules
+    from ..domain.models import LineState, OrderStatus
+    from .sqlite_orders import (
+        _bump,
+        _open_order,
+        audit,
+        move_stock,
+        promote_waitlist,
+        release_lines,
+    )
+
+    open_row = _open_order(conn, show.id, comment.buyer)
+    if open_row is None:
+        return None, "nothing to cancel"
+    order = str(open_row["code"])
+    done: list[str] = []
+    freed: set[tuple[str, str]] = set()
+    for item in items:
+        rows = [r for r in _active_lines(conn, order, item.code)
+                if item.variant is None or r["variant"].casefold() == item.variant.casefold()]
+        drop = item.qty
+        for r in rows:
+            if drop <= 0:
+                break
+            if r["qty"] <= drop:
+                freed |= release_lines(conn, unit, [r], LineState.RELEASED)
+                drop -= r["qty"]
+            else:
+                conn.execute("UPDATE lines SET qty = qty - ? WHERE id = ?", (drop, r["id"]))
+                delta = rules.stock_delta(LineState(r["state"]), LineState.RELEASED, drop)
+                if delta != rules.StockDelta():
+                    move_stock(conn, unit, r["code"], r["variant"], delta)
+                    freed.add((r["code"], r["variant"]))
+                drop = 0
+        if drop < item.qty:
+            label = f" {item.variant}" if item.variant else ""
+            done.append(f"{item.code.upper()}{label} x{item.qty - drop}")
+    if not done:
+        return None, "nothing to cancel"
+    audit(conn, unit, order, actor, "cancel", source_detail(", ".join(done), comment.text),
+          comment_id)
+    left = conn.execute("SELECT state FROM lines WHERE order_code = ?", (order,)).fetchall()
+    closed = rules.all_lines_closed([LineState(r[0]) for r in left])
+    _bump(conn, unit, order, OrderStatus.CANCELLED if closed else None)
+    for key in sorted(freed):
+        promote_waitlist(conn, unit, *key)
+    return order, ""
+
+
+def change_size(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
+                comment_id: int, items: Sequence[CaptureItem],
+                actor: str) -> tuple[str | None, str]:
+    """``đổi sang 1kg``: the buyer's units of a product move to another size when that size
+    has stock for all of them; otherwise nothing moves and the reason says why."""
+    from ..domain.models import LineState
+    from .sqlite_orders import (
+        _available,
+        _open_order,
+        add_items,
+        audit,
+        promote_waitlist,
+        release_lines,
+        resolve_variant,
+    )
+
+    source, target = items[0], items[1]
+    open_row = _open_order(conn, show.id, comment.buyer)
+    if open_row is None:
+        return None, "nothing to change"
+    order = str(open_row["code"])
+    resolved = resolve_variant(conn, show, target, unit.now, unit.cache)
+    if isinstance(resolved, str):
+        return order, resolved
+    code, label, _ = resolved
+    rows = [r for r in _active_lines(conn, order, code)
+            if r["variant"].casefold() != label.casefold()
+            and (source.variant is None or r["variant"].casefold() == source.variant.casefold())]
+    if not rows or len({r["variant"].casefold() for r in rows}) > 1:
+        return order, f"which {code} to change?" if rows else f"no {code} to change"
+    qty = sum(r["qty"] for r in rows)
+    available = _available(conn, unit.cache, code, label)
+    if available < qty:
+        return order, f"only {available} of {code} {label} left to change to"
+    freed = release_lines(conn, unit, rows, LineState.RELEASED)
+    audit(conn, unit, order, actor, "change",
+          source_detail(f"{code} {rows[0]['variant']} x{qty} -> {label}", comment.text),
+          comment_id)
+    add_items(conn, unit, show, comment, comment_id, [CaptureItem(code, label, qty)], None,
+              actor, capped=False)
+    for key in sorted(freed):
+        promote_waitlist(conn, unit, *key)
+    return order, ""
+
+
+def apply_change(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
+                 comment_id: int, req: CaptureRequest,
+                 actor: str) -> tuple[str | None, CommentStatus, str]:
+    """A ``reduce`` or ``change`` follow-up: (order, status, reason). What cannot be done
+    goes to the review queue; after staff confirmed, with an alert."""
+    if req.kind == "reduce":
+        order, problem = reduce_items(conn, unit, show, comment, comment_id, req.items, actor)
+        done = CommentStatus.CANCELLED
+    else:
+        order, problem = change_size(conn, unit, show, comment, comment_id, req.items, actor)
+        done = CommentStatus.ORDERED
+    if not problem:
+        return order, done, ""
+    if order is None:
+        late = after_confirm(conn, show.id, comment.buyer,
+                             "cancel" if req.kind == "reduce" else "change")
+        if late is not None:
+            return late[0], CommentStatus.REVIEW, late[1]
+        if req.kind == "reduce":
+            return None, CommentStatus.IGNORED, problem
+    return order, CommentStatus.REVIEW, problem

@@ -670,6 +670,15 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         order = cancel_items(conn, unit, show, c, comment_id, [i.code for i in req.items], actor)
         status = CommentStatus.CANCELLED if order else CommentStatus.IGNORED
         reason = "" if order else "nothing to cancel"
+        if order is None and (late := buyers_db.after_confirm(conn, show.id, c.buyer,
+                                                               "cancel")) is not None:
+            order, status, reason = late[0], CommentStatus.REVIEW, late[1]
+            add_review(conn, unit, c.show_id, c, comment_id, reason)
+    elif req.kind in ("reduce", "change"):
+        order, status, reason = buyers_db.apply_change(conn, unit, show, c, comment_id, req,
+                                                       actor)
+        if status == CommentStatus.REVIEW:
+            add_review(conn, unit, c.show_id, c, comment_id, reason)
     elif req.kind == "contact":
         order = buyers_db.set_contact(conn, unit, show, c, comment_id, req.phone, req.address,
                                       req.note, actor)

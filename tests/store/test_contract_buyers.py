@@ -134,3 +134,86 @@ async def test_unclear_contact_becomes_a_note_and_a_review_item(store: Store) ->
     reasons = [item.reason for item in await store.list_review("s1")]
     assert reasons == ["contact note: address unclear"] * 2
     await assert_conserved(store)
+
+
+def follow_req(cid: str, kind: str, items: list[tuple[str, str | None, int]],
+               text: str = "") -> CaptureRequest:
+    req = order_req(cid, items, kind=kind)
+    return replace(req, comment=replace(req.comment, text=text or f"text {cid}"))
+
+
+async def lines_of(store: Store, code: str) -> list[tuple[str, int, str]]:
+    order = await store.get_order(code)
+    assert order is not None
+    return [(f"{line.code}:{line.variant}", line.qty, line.state.value) for line in order.lines
+            if line.state.value != "released"]
+
+
+async def test_cancelling_one_unit_keeps_the_rest(store: Store) -> None:
+    await setup_show(store, max_per_buyer=20)
+    _, code, _ = await capture(store, order_req("c1", [("A2", None, 3)]))
+    await capture(store, order_req("c2", [("A2", None, 2)]))
+    status, order, _ = await capture(store, follow_req("r1", "reduce", [("A2", None, 1)],
+                                                       "huỷ 1 A2"))
+    assert (status, order) == ("cancelled", code)
+    assert sorted(await lines_of(store, code or "")) == [("A2:", 1, "held"), ("A2:", 3, "held")]
+    assert (await store.stock(["A2"]))[0].held == 4
+    status, _, _ = await capture(store, follow_req("r2", "reduce", [("A2", None, 9)]))
+    assert status == "cancelled"
+    fresh = await store.get_order(code or "")
+    assert fresh is not None and fresh.status == OrderStatus.CANCELLED
+    assert "huỷ 1 A2" in next(a.detail for a in fresh.audit if a.comment_id and
+                              a.action == "cancel")
+    assert (await capture(store, follow_req("r3", "reduce", [("A2", None, 1)])))[0] == "ignored"
+
+
+async def test_a_partial_cancel_serves_the_waitlist(store: Store) -> None:
+    await setup_show(store)
+    await capture(store, order_req("c1", [("C1", None, 10)]))
+    _, waiting, _ = await capture(store, order_req("c2", [("C1", None, 2)], buyer="u2"))
+    await capture(store, follow_req("r1", "reduce", [("C1", None, 3)]))
+    assert await lines_of(store, waiting or "") == [("C1:", 2, "held")]
+
+
+async def test_changing_the_size_moves_the_units_when_stock_allows(store: Store) -> None:
+    await setup_show(store, max_per_buyer=50)
+    _, code, _ = await capture(store, order_req("c1", [("A1", "500g", 2)]))
+    status, order, _ = await capture(store, follow_req(
+        "d1", "change", [("A1", None, 0), ("A1", "1kg", 0)], "đổi sang 1kg"))
+    assert (status, order) == ("ordered", code)
+    assert await lines_of(store, code or "") == [("A1:1kg", 2, "held")]
+    books = {f"{s.code}:{s.variant}": s.held for s in await store.stock(["A1"])}
+    assert books == {"A1:500g": 0, "A1:1kg": 2}
+    fresh = await store.get_order(code or "")
+    assert fresh is not None and any(a.action == "change" and "đổi sang 1kg" in a.detail
+                                     for a in fresh.audit)
+    # not enough of the other size: nothing moves, staff decide
+    await capture(store, order_req("big", [("A1", "500g", 50)], buyer="u9"))
+    status, _, reason = await capture(store, follow_req(
+        "d2", "change", [("A1", None, 0), ("A1", "500g", 0)], "đổi qua 500g"))
+    assert status == "review" and reason.startswith("only 0 of A1 500g")
+    assert await lines_of(store, code or "") == [("A1:1kg", 2, "held")]
+    # nothing of that product in the order: staff read it
+    status, _, _ = await capture(store, follow_req("d3", "change",
+                                                   [("B1", None, 0), ("B1", "1l", 0)]))
+    assert status == "review"
+
+
+async def test_cancel_or_change_after_confirm_goes_to_review_with_an_alert(
+        store: Store) -> None:
+    await setup_show(store)
+    _, code, _ = await capture(store, order_req("c1", [("A2", None, 2)]))
+    order = await store.get_order(code or "")
+    assert order is not None
+    await store.order_action(code or "", "confirm", order.version, "staff", NOW)
+    for cid, kind, items in (("k1", "cancel", []), ("k2", "reduce", [("A2", None, 1)]),
+                             ("k3", "change", [("A1", None, 0), ("A1", "1kg", 0)])):
+        status, order_code, reason = await capture(store, follow_req(cid, kind, items))
+        assert (status, order_code) == ("review", code), kind
+        assert reason.startswith("alert:") and code in reason
+    reviews = await store.list_review("s1")
+    assert [r.reason.split(" after")[0] for r in reviews] == [
+        "alert: cancel", "alert: cancel", "alert: change"]
+    fresh = await store.get_order(code or "")
+    assert fresh is not None and fresh.status == OrderStatus.CONFIRMED
+    assert (await store.stock(["A2"]))[0].sold == 2

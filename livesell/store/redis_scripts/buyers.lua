@@ -105,3 +105,119 @@ local function set_contact(show, c, comment_id, phone, address, note, actor)
   end
   return o
 end
+
+-- changes after ordering: part of a line, another size, or after staff confirmed ----------
+
+-- A cancel or change with no open order but one staff confirmed: that order and the alert.
+local function after_confirm(show_id, buyer, what)
+  local o = follow_up_order(show_id, buyer)
+  if o == nil or o.status == 'captured' then return nil end
+  return o, string.format('alert: %s after confirm (%s)', what, o.code)
+end
+
+-- The order's held and waitlisted lines of a product: waitlisted first, newest first.
+local function active_lines(o, code)
+  local rows = {}
+  for _, line in ipairs(o.lines) do
+    if up(line.code) == up(code) and (line.state == 'held' or line.state == 'waitlisted') then
+      rows[#rows + 1] = line
+    end
+  end
+  table.sort(rows, function(a, b)
+    local wa, wb = a.state == 'waitlisted', b.state == 'waitlisted'
+    if wa ~= wb then return wa end
+    return a.id > b.id
+  end)
+  return rows
+end
+
+local function reduce_items(show, c, comment_id, items, actor)
+  local o = open_order(show.id, c.buyer)
+  if o == nil then return nil, 'nothing to cancel' end
+  local done, freed = {}, {}
+  for _, item in ipairs(items) do
+    local drop = item.qty
+    for _, line in ipairs(active_lines(o, item.code)) do
+      if drop <= 0 then break end
+      if isnull(item.variant) or fold(line.variant) == fold(item.variant) then
+        if line.qty <= drop then
+          local v = release(line, 'released')
+          if v then freed[v.id] = v end
+          drop = drop - line.qty
+        else
+          line.qty = line.qty - drop
+          if line.state == 'held' then
+            local v = variant(line.code, line.variant)
+            move_stock(v, drop, -drop, 0)
+            freed[v.id] = v
+          end
+          drop = 0
+        end
+      end
+    end
+    if drop < item.qty then
+      local label = isnull(item.variant) and '' or (' ' .. item.variant)
+      done[#done + 1] = string.format('%s%s x%d', up(item.code), label, item.qty - drop)
+    end
+  end
+  if #done == 0 then return nil, 'nothing to cancel' end
+  audit(o.code, actor, 'cancel', source_detail(table.concat(done, ', '), c.text), comment_id)
+  bump(o, all_closed(o) and 'cancelled' or nil)
+  promote_all(freed)
+  return o, ''
+end
+
+local function change_size(show, c, comment_id, items, actor)
+  local source, target = items[1], items[2]
+  local o = open_order(show.id, c.buyer)
+  if o == nil then return nil, 'nothing to change' end
+  local v, why = resolve_variant(show, target)
+  if v == nil then return o, why end
+  local rows, kinds, nkinds, qty = {}, {}, 0, 0
+  for _, line in ipairs(active_lines(o, v.code)) do
+    if fold(line.variant) ~= fold(v.label)
+        and (isnull(source.variant) or fold(line.variant) == fold(source.variant)) then
+      rows[#rows + 1] = line
+      qty = qty + line.qty
+      if not kinds[fold(line.variant)] then
+        kinds[fold(line.variant)] = true
+        nkinds = nkinds + 1
+      end
+    end
+  end
+  if #rows == 0 then return o, 'no ' .. v.code .. ' to change' end
+  if nkinds > 1 then return o, 'which ' .. v.code .. ' to change?' end
+  if v.available < qty then
+    return o, string.format('only %d of %s %s left to change to', v.available, v.code, v.label)
+  end
+  local freed = {}
+  for _, line in ipairs(rows) do
+    local fv = release(line, 'released')
+    if fv then freed[fv.id] = fv end
+  end
+  audit(o.code, actor, 'change', source_detail(
+    string.format('%s %s x%d -> %s', v.code, rows[1].variant, qty, v.label), c.text), comment_id)
+  add_items(show, c, comment_id, {{code = v.code, variant = v.label, qty = qty}}, nil, actor,
+            false, nil)
+  promote_all(freed)
+  return o, ''
+end
+
+-- A reduce or change follow-up: order, status, reason (what cannot be done goes to review).
+local function apply_change(show, c, comment_id, req, actor)
+  local o, problem, done
+  if req.kind == 'reduce' then
+    o, problem = reduce_items(show, c, comment_id, req.items, actor)
+    done = 'cancelled'
+  else
+    o, problem = change_size(show, c, comment_id, req.items, actor)
+    done = 'ordered'
+  end
+  if problem == '' then return o, done, '' end
+  if o == nil then
+    local late, alert = after_confirm(show.id, c.buyer, req.kind == 'reduce' and 'cancel' or 'change')
+    if late then return late, 'review', alert end
+    if req.kind == 'reduce' then return nil, 'ignored', problem end
+  end
+  return o, 'review', problem
+end

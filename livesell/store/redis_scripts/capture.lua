@@ -67,6 +67,11 @@ local function capture_one(req)
     if #chosen == 0 then
       o = nil
       status, reason = 'ignored', 'nothing to cancel'
+      local late, alert = after_confirm(show.id, c.buyer, 'cancel')
+      if late then
+        o, status, reason = late, 'review', alert
+        add_review(show.id, c, comment_id, ckey, reason)
+      end
     else
       local freed, names, seen = {}, {}, {}
       for _, line in ipairs(chosen) do
@@ -83,6 +88,9 @@ local function capture_one(req)
       promote_all(freed)
       status, reason = 'cancelled', ''
     end
+  elseif req.kind == 'reduce' or req.kind == 'change' then
+    o, status, reason = apply_change(show, c, comment_id, req, actor)
+    if status == 'review' then add_review(show.id, c, comment_id, ckey, reason) end
   elseif req.kind == 'contact' then
     o = set_contact(show, c, comment_id, phone, req.address, req.note, actor)
     if req.note ~= '' then
