@@ -20,13 +20,15 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from . import keys
+from .backup import periodic_backup_ctx
 from .capture.bus import EventBus
 from .capture.service import CaptureService
 from .capture.views import ShowViews
 from .config import Settings
 from .connectors.runner import connectors_ctx
-from .http import api_orders, api_shows, buyers, consoles, pages
+from .http import api_orders, api_shows, buyers, consoles, ops, pages
 from .http.common import errors_middleware
+from .metrics import Metrics
 from .realtime.hub import stop_tasks
 from .store.base import Store
 
@@ -63,9 +65,10 @@ def session_key(settings: Settings) -> bytes:
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = app[keys.STORE]
     await store.start()
+    app[keys.LIFECYCLE]["started"] = True
     info = getattr(store, "persistence_info", None)
     if info is not None:
-        from .store.redis_codec import persistence_warning
+        from .store.redis.codec import persistence_warning
 
         if warning := persistence_warning(await info()):
             log.warning("%s", warning)
@@ -85,7 +88,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     """Build the whole application for these settings. Tests and the CLI both call this."""
     clock = clock or time.time
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[errors_middleware])
+                          middlewares=[errors_middleware, ops.context_middleware])
     secret = session_key(settings)
     setup_session(app, EncryptedCookieStorage(
         secret, cookie_name="livesell_session", httponly=True,
@@ -93,6 +96,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app[keys.SETTINGS] = settings
     app[keys.TOKEN_CACHE] = {}
     app[keys.CLOCK] = clock
+    app[keys.METRICS] = Metrics()
+    app[keys.LIFECYCLE] = {"started": False, "stopping": False}
     app[keys.STORE] = store or make_store(settings)
     app[keys.BUS] = EventBus()
     app[keys.SERVICE] = CaptureService(app[keys.STORE], app[keys.BUS], settings, clock)
@@ -110,8 +115,10 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     setup_realtime(app, manager)
     app.cleanup_ctx.append(_sweeper_ctx)
     app.cleanup_ctx.append(connectors_ctx)
+    app.cleanup_ctx.append(periodic_backup_ctx)
     app.add_routes(api_shows.routes)
     app.add_routes(api_orders.routes)
     pages.setup(app)
     consoles.setup(app)
+    ops.setup(app)
     return app

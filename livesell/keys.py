@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .capture.service import CaptureService
     from .capture.views import ShowViews
     from .http.buyers import BuyerIds
+    from .metrics import Metrics
     from .realtime.hub import RealtimeHub
     from .store.base import Store
 
@@ -27,3 +28,7 @@ JINJA: web.AppKey[Any] = web.AppKey("jinja")
 CLOCK: web.AppKey[Any] = web.AppKey("clock")
 # token hash -> (when checked, Principal): known bearer tokens, kept briefly
 TOKEN_CACHE: web.AppKey[dict[str, Any]] = web.AppKey("token_cache")
+# Prometheus registry of this app
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+# start-up and shutdown flags for /readyz: {"started": bool, "stopping": bool}
+LIFECYCLE: web.AppKey[dict[str, Any]] = web.AppKey("lifecycle")

@@ -90,6 +90,8 @@ class CaptureService:
         self.clock = clock
         self._parsers: dict[str, tuple[float, tuple[Any, ...], Parser]] = {}
         self._shows: dict[str, tuple[float, Show]] = {}
+        # told (sources, statuses, seconds) after each answered batch (metrics)
+        self.observer: Callable[[list[str], list[str], float], None] | None = None
 
     # -- parsing ---------------------------------------------------------------------------
 
@@ -141,13 +143,16 @@ class CaptureService:
         limits: dict[str, Any] = {} if origin is None else {
             "anonymous_cap": self.settings.anonymous_max_units, "origin": origin,
             "origin_cap": self.settings.address_max_holds}
+        started = time.perf_counter()
         show = await self.live_show(show_id)
         parser = await self.parser_for(show)
         now = self.clock()
         answers: list[CaptureResult | None] = []
         requests: list[CaptureRequest] = []
+        sources: list[str] = []
         for raw in batch:
             incoming = read_comment(raw, default_source)
+            sources.append(default_source if isinstance(incoming, str) else incoming.source)
             if isinstance(incoming, str):
                 cid = str(raw.get("id", "")) if isinstance(raw, Mapping) else ""
                 answers.append(CaptureResult(cid, CommentStatus.REJECTED, reason=incoming))
@@ -177,6 +182,8 @@ class CaptureService:
             done = next(results)
             self.bus.publish(done.events)
             out.append(done.result)
+        if self.observer is not None:
+            self.observer(sources, [str(r.status) for r in out], time.perf_counter() - started)
         return out
 
     # -- staff -----------------------------------------------------------------------------

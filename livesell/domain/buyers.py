@@ -2,7 +2,7 @@
 
 A site buyer without a phone may have only a few units in a show; every buyer from one client
 address together only a bounded number in open orders. Both stores apply ``hoard_room``; the
-Redis store's Lua twin (``redis_scripts/limits.lua``) is checked against it by a parity test.
+Redis store's Lua twin (``store/redis/scripts/limits.lua``) is checked against it by a parity test.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from .conftest import REDIS_URL
 
 pytestmark = pytest.mark.redis
 
-LIMITS = resources.files("livesell.store").joinpath("redis_scripts/limits.lua").read_text()
+LIMITS = resources.files("livesell.store").joinpath("redis/scripts/limits.lua").read_text()
 SCRIPT = LIMITS + """
 local a = cjson.decode(ARGV[1])
 local qty, notes = hoard_room(a[1], a[2], a[3], a[4], a[5], a[6])

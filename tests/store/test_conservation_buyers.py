@@ -38,18 +38,22 @@ class BuyerBooks(Books):
         self.run(self.store.capture([order_req(f"c{self.n}", [], buyer=f"b{buyer}",
                                                kind="contact", phone="0912888777")], self.now))
 
-    @rule(buyer=st.integers(0, 5), origin=st.sampled_from(["x", "y"]),
-          sku=st.sampled_from(SKUS), qty=st.integers(1, 5))
-    def site_order(self, buyer: int, origin: str, sku: tuple[str, str | None],
-                   qty: int) -> None:
+    @rule(buyer=st.integers(0, 5), sku=st.sampled_from(SKUS), qty=st.integers(1, 5))
+    def site_order(self, buyer: int, sku: tuple[str, str | None], qty: int) -> None:
+        """Even buyers come from one address, odd ones from another (8 units each)."""
         self.n += 1
+        origin = buyer % 2
         req = order_req(f"c{self.n}", [(sku[0], sku[1], qty)], buyer=f"site{buyer}")
-        req = replace(req, anonymous_cap=3, origin=origin, origin_cap=8)
+        req = replace(req, anonymous_cap=3, origin=str(origin), origin_cap=8)
+        before = self.site_units(origin)
         self.run(self.store.capture([req], self.now))
-        held = sum(ln.qty for o in self.orders() if o.status == "captured"
-                   and o.buyer.startswith("sim:site") for ln in o.lines
-                   if ln.state in ("held", "waitlisted"))
-        assert held <= 16  # two origins, eight units each
+        # staff edits may go past the limit; a comment never does
+        assert self.site_units(origin) <= max(before, 8)
+
+    def site_units(self, origin: int) -> int:
+        return sum(ln.qty for o in self.orders() if o.status == "captured"
+                   and o.buyer.startswith("sim:site") and int(o.buyer[-1]) % 2 == origin
+                   for ln in o.lines if ln.state in ("held", "waitlisted"))
 
 
 BuyerBooks.TestCase.settings = settings(max_examples=25, stateful_step_count=30,

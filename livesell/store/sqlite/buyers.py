@@ -1,5 +1,5 @@
-"""Buyers on SQLite: anti-hoarding counts and follow-up contact, inside the writer's
-transaction (called from ``sqlite_orders``)."""
+"""Buyers on SQLite: anti-hoarding counts and follow-ups, inside the writer's transaction
+(called from ``capture``)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,23 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..domain.buyers import hoard_room
-from ..domain.models import Comment, CommentStatus, Show
-from .base import CaptureItem
+from ...domain import rules
+from ...domain.buyers import hoard_room
+from ...domain.models import Comment, CommentStatus, LineState, OrderStatus, Show
+from ..base import CaptureItem
+from .books import (
+    _available,
+    _bump,
+    _open_order,
+    audit,
+    move_stock,
+    promote_waitlist,
+    release_lines,
+)
 
 if TYPE_CHECKING:
-    from .base import CaptureRequest
-    from .sqlite_orders import Unit
+    from ..base import CaptureRequest
+    from .writer import Unit
 
 MIGRATION = """
     ALTER TABLE orders ADD COLUMN origin TEXT NOT NULL DEFAULT '';
@@ -96,8 +106,6 @@ def set_contact(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comme
                 actor: str) -> str | None:
     """Put a follow-up's phone and/or address on the buyer's order (an unclear one as a note
     in its audit trail); the order, or None."""
-    from .sqlite_orders import _bump, audit
-
     row = follow_up_order(conn, show.id, comment.buyer)
     if row is None:
         return None
@@ -151,16 +159,6 @@ def reduce_items(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comm
                  comment_id: int, items: Sequence[CaptureItem],
                  actor: str) -> tuple[str | None, str]:
     """Cancel some units (``huỷ 1 A2``): waiting ones first, then the newest held ones."""
-    from ..domain import rules
-    from ..domain.models import LineState, OrderStatus
-    from .sqlite_orders import (
-        _bump,
-        _open_order,
-        audit,
-        move_stock,
-        promote_waitlist,
-        release_lines,
-    )
 
     open_row = _open_order(conn, show.id, comment.buyer)
     if open_row is None:
@@ -205,16 +203,7 @@ def change_size(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comme
                 actor: str) -> tuple[str | None, str]:
     """``đổi sang 1kg``: the buyer's units of a product move to another size when that size
     has stock for all of them; otherwise nothing moves and the reason says why."""
-    from ..domain.models import LineState
-    from .sqlite_orders import (
-        _available,
-        _open_order,
-        add_items,
-        audit,
-        promote_waitlist,
-        release_lines,
-        resolve_variant,
-    )
+    from .capture import add_items, resolve_variant  # capture calls into this module
 
     source, target = items[0], items[1]
     open_row = _open_order(conn, show.id, comment.buyer)
