@@ -26,7 +26,7 @@ from .capture.service import CaptureService
 from .capture.views import ShowViews
 from .config import Settings
 from .connectors.runner import connectors_ctx
-from .http import api_orders, api_shows, buyers, consoles, ops, pages
+from .http import api_orders, api_shows, buyers, consoles, customers, ops, pages
 from .http.common import errors_middleware
 from .metrics import Metrics
 from .realtime.hub import stop_tasks
@@ -104,6 +104,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app[keys.VIEWS] = ShowViews(app[keys.STORE], settings.ticker_size, clock)
     app.cleanup_ctx.append(_store_ctx)
     buyers.setup(app, secret)
+    customers.setup(app)
 
     from .realtime.hub import setup_realtime
 

@@ -10,6 +10,7 @@ from .capture.bus import EventBus
 from .config import Settings
 
 if TYPE_CHECKING:
+    from .capture.customers import CustomerBook
     from .capture.service import CaptureService
     from .capture.views import ShowViews
     from .http.buyers import BuyerIds
@@ -24,6 +25,7 @@ SERVICE: web.AppKey[CaptureService] = web.AppKey("service")
 VIEWS: web.AppKey[ShowViews] = web.AppKey("views")
 HUB: web.AppKey[RealtimeHub] = web.AppKey("hub")
 BUYERS: web.AppKey[BuyerIds] = web.AppKey("buyers")
+CUSTOMERS: web.AppKey[CustomerBook] = web.AppKey("customers")
 JINJA: web.AppKey[Any] = web.AppKey("jinja")
 CLOCK: web.AppKey[Any] = web.AppKey("clock")
 # token hash -> (when checked, Principal): known bearer tokens, kept briefly

@@ -168,6 +168,7 @@ class OrderStatus(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    RETURNED = "returned"  # shipped, then refused or sent back by the buyer
 
 
 @dataclass(slots=True)

@@ -18,6 +18,9 @@ ACTIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus]] = {
     "cancel": (frozenset({OrderStatus.CAPTURED, OrderStatus.CONFIRMED}), OrderStatus.CANCELLED),
     "paid": (frozenset({OrderStatus.CONFIRMED}), OrderStatus.PAID),
     "shipped": (frozenset({OrderStatus.PAID}), OrderStatus.SHIPPED),
+    # The parcel came back (refused, or returned): counts in the customer's history. Units
+    # stay sold; staff restock what can be sold again.
+    "returned": (frozenset({OrderStatus.SHIPPED}), OrderStatus.RETURNED),
 }
 
 OPEN_STATUSES = frozenset({OrderStatus.CAPTURED})

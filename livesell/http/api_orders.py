@@ -17,7 +17,7 @@ from .auth import principal, requires
 from .common import ok, read_json, want, want_int
 
 routes = web.RouteTableDef()
-ORDER_ACTIONS = ("confirm", "reject", "cancel", "paid", "shipped")
+ORDER_ACTIONS = ("confirm", "reject", "cancel", "paid", "shipped", "returned")
 
 
 def _batch(request: web.Request, body: Any) -> list[Any]:
@@ -71,7 +71,8 @@ async def list_orders(request: web.Request) -> web.Response:
     show = await request.app[keys.VIEWS].show(request.match_info["id"])
     status = request.query.get("status") or None
     orders = await request.app[keys.STORE].list_orders(show.id, status)
-    return ok({"orders": [o.to_json(audit=False) for o in orders]})
+    docs = [o.to_json(audit=False) for o in orders]
+    return ok({"orders": await request.app[keys.CUSTOMERS].annotate(docs)})
 
 
 @routes.get("/api/orders/{code}")
@@ -80,7 +81,8 @@ async def get_order(request: web.Request) -> web.Response:
     order = await request.app[keys.STORE].get_order(request.match_info["code"])
     if order is None:
         raise NotFound(f"order {request.match_info['code']} not found")
-    return ok(order.to_json())
+    (doc,) = await request.app[keys.CUSTOMERS].annotate([order.to_json()])
+    return ok(doc)
 
 
 async def _action(request: web.Request) -> web.Response:

@@ -1,0 +1,83 @@
+"""Customers through the staff API, and never on a public channel."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from aiohttp.test_utils import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from livesell.domain.masking import contains_phone
+from tests.conftest import ROLE_TOKENS, auth, comment, post_comments, seed_show
+
+STAFF = auth(ROLE_TOKENS["staff"])
+
+
+async def test_order_json_names_its_customer_and_search_finds_them(client: TestClient) -> None:
+    show = await seed_show(client)
+    answers = await post_comments(client, show, [
+        comment("c1", "chốt A2 0912888777", author="a", name="Hùng", source="sim"),
+        comment("c2", "chốt B1 500ml 0912 888 777", author="b", name="Nguyễn Văn Hùng",
+                source="facebook"),
+        comment("c3", "chốt C1", author="c", name="Nguyễn Văn Hùng", source="facebook"),
+    ])
+    first, second, third = (a["order"] for a in answers)
+    resp = await client.get(f"/api/orders/{second}", headers=STAFF)
+    customer = (await resp.json())["customer"]
+    assert customer["other_open_orders"] == [first] and customer["phones"] == ["0912888777"]
+    assert customer["badge"] == "returning"
+    listing = await (await client.get(f"/api/shows/{show}/orders", headers=STAFF)).json()
+    ids = {o["code"]: o["customer"]["id"] for o in listing["orders"]}
+    assert ids[first] == ids[second] != ids[third]
+    found = await (await client.get("/api/customers?q=hùng", headers=STAFF)).json()
+    assert len(found["customers"]) == 2
+    by_phone = await (await client.get("/api/customers?q=888777", headers=STAFF)).json()
+    assert [c["id"] for c in by_phone["customers"]] == [ids[first]]
+    merged = await client.post("/api/customers/merge", headers=STAFF,
+                               json={"a": ids[first], "b": ids[third]})
+    assert merged.status == 200 and len((await merged.json())["orders"]) == 3
+    body = await merged.json()
+    split = await client.post(f"/api/customers/{body['id']}/split", headers=STAFF,
+                              json={"buyer": "facebook:c"})
+    assert split.status == 200 and [o["code"] for o in (await split.json())["orders"]] == [third]
+    for bad in ({}, {"a": 1, "b": "x"}, {"a": "nope", "b": "nada"}):
+        resp = await client.post("/api/customers/merge", headers=STAFF, json=bad)
+        assert resp.status in (400, 404)
+    assert (await client.get("/api/customers?q=x")).status == 401
+    assert (await client.get(f"/api/shows/{show}/customers", headers=STAFF)).status == 200
+
+
+names = st.sampled_from(["Hùng", "Nguyễn Văn An", "Lê Thị Hồng", "Trần B"])
+phones = st.from_regex(r"0[35789][0-9]{8}", fullmatch=True)
+streets = st.sampled_from(["Lý Thường Kiệt", "Trần Hưng Đạo", "Lê Lợi"])
+counter = itertools.count()
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=names, phone=phones, street=streets, house=st.integers(1, 999))
+async def test_nothing_about_a_customer_reaches_a_public_channel(
+        client: TestClient, name: str, phone: str, house: int, street: str) -> None:
+    n = next(counter)
+    show = await seed_show(client)
+    spaced = f"{phone[:4]} {phone[4:7]} {phone[7:]}"
+    await post_comments(client, show, [
+        comment(f"p{n}a", "chốt A2", author=f"x{n}", name=name),
+        comment(f"p{n}b", f"sdt {spaced}", author=f"x{n}", name=name),
+        comment(f"p{n}c", f"giao {house} {street} P.5 Cà Mau", author=f"x{n}", name=name),
+        comment(f"p{n}d", "chốt B1 500ml", author=f"y{n}", name=name, source="facebook"),
+        comment(f"p{n}e", f"{spaced}", author=f"y{n}", name=name, source="facebook"),
+    ])
+    staff = await (await client.get(f"/api/shows/{show}/orders", headers=STAFF)).json()
+    customer_ids = {o["customer"]["id"] for o in staff["orders"]}
+    assert len(customer_ids) == 1  # one phone, two platforms: one customer
+    for path in (f"/api/shows/{show}", f"/s/{show}", f"/s/{show}/overlay", "/api/shows"):
+        text = await (await client.get(path)).text()
+        assert not contains_phone(text), path
+        assert street not in text and "customer" not in text and "history" not in text, path
+        assert not any(cid in text for cid in customer_ids), path
+    public = json.dumps(await (await client.get(f"/api/shows/{show}")).json(),
+                        ensure_ascii=False)
+    assert phone not in public
