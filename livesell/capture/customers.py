@@ -9,9 +9,10 @@ import json
 import time
 from typing import Any
 
-from ..domain.customers import Customer, Link, group, search
+from ..domain.customers import Customer, Link, gate, group, search
 from ..domain.errors import Invalid, NotFound
 from ..domain.events import Event, OrderChanged
+from ..domain.models import Show
 from ..store.base import Store
 from .bus import EventBus
 
@@ -52,6 +53,13 @@ class CustomerBook:
                     orders.extend(await self.store.list_orders(show.id))
                 self.by_buyer = group(orders, self.links)
         return self.by_buyer
+
+    def gate(self, show: Show, buyer: str, kind: str, has_phone: bool) -> str | None:
+        """The show's policy for risky customers, on the book as last built."""
+        customer = self.by_buyer.get(buyer)
+        if customer is None:
+            return None
+        return gate(kind, customer.hint, show.risky_customers, has_phone)
 
     async def of_buyer(self, buyer: str) -> Customer | None:
         return (await self.book()).get(buyer)

@@ -89,6 +89,7 @@ class CaptureService:
         self.settings = settings
         self.clock = clock
         self._parsers: dict[str, tuple[float, tuple[Any, ...], Parser]] = {}
+        self.customers: Any = None  # the customer book, when the app has one (gate())
         self._shows: dict[str, tuple[float, Show]] = {}
         # told (sources, statuses, seconds) after each answered batch (metrics)
         self.observer: Callable[[list[str], list[str], float], None] | None = None
@@ -146,6 +147,8 @@ class CaptureService:
         started = time.perf_counter()
         show = await self.live_show(show_id)
         parser = await self.parser_for(show)
+        if show.risky_customers and self.customers is not None:
+            await self.customers.book()  # fresh enough (rebuilt at most once a second)
         now = self.clock()
         answers: list[CaptureResult | None] = []
         requests: list[CaptureRequest] = []
@@ -166,6 +169,12 @@ class CaptureService:
                 continue
             intent = parser.parse(incoming.text)
             follow = read_follow_up(incoming.text, intent, parser.parse)
+            if show.risky_customers and self.customers is not None:
+                held_back = self.customers.gate(show, comment.buyer, follow.kind,
+                                                bool(follow.phone))
+                if held_back:
+                    requests.append(CaptureRequest(comment, "review", reason=held_back))
+                    continue
             requests.append(CaptureRequest(
                 comment, follow.kind,
                 tuple(CaptureItem(i.code, i.variant, i.qty)
@@ -296,6 +305,11 @@ class CaptureService:
         flash = FlashDeal(code=product.code, variant=label, price=price, quantity=quantity,
                           ends_at=now + seconds, started_at=now)
         return await self._update(show_id, {"flash": flash.to_json(), "pinned": product.code})
+
+    async def set_risky_policy(self, show_id: str, policy: str) -> Show:
+        """What the show does with orders from customers whose history is risky."""
+        await self._get(show_id)
+        return await self._update(show_id, {"risky_customers": policy})
 
     async def stop_flash(self, show_id: str) -> Show:
         await self._get(show_id)

@@ -193,3 +193,16 @@ def search(customers: Mapping[str, Customer], query: str) -> list[Customer]:
                 for n in (o.buyer_name, o.contact.name)):
             found[customer.id] = customer
     return sorted(found.values(), key=lambda c: c.name)
+
+
+RISKY_POLICIES = ("", "phone", "review")
+
+
+def gate(kind: str, hint: str, policy: str, has_phone: bool) -> str | None:
+    """Why an order comment must wait for staff (a show's policy for risky customers), or
+    None when it may hold stock now."""
+    if kind != "order" or not policy or hint != "risky":
+        return None
+    if policy == "phone":
+        return None if has_phone else "customer history: phone needed"
+    return "customer history: staff approval"

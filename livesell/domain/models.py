@@ -135,6 +135,9 @@ class Show:
     created_at: float = 0.0
     started_at: float | None = None
     ended_at: float | None = None
+    # Orders from customers whose history is risky: "" takes them, "phone" only with a phone
+    # in the comment, "review" only after staff approve them (domain.customers.gate).
+    risky_customers: str = ""
 
     def changed(self, changes: dict[str, Any]) -> Show:
         """A copy with some fields changed; ``flash`` and ``status`` may come as JSON values."""

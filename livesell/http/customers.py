@@ -7,6 +7,7 @@ from aiohttp import web
 
 from .. import keys
 from ..capture.customers import CustomerBook, customer_json
+from ..domain.customers import RISKY_POLICIES
 from ..domain.errors import Invalid
 from .auth import requires
 from .common import ok, read_json
@@ -73,6 +74,23 @@ async def show_customers(request: web.Request) -> web.Response:
     return ok({"customers": out})
 
 
+@routes.post("/api/shows/{id}/customer-policy")
+@requires("host")
+async def customer_policy(request: web.Request) -> web.Response:
+    """``{"risky": "off" | "phone" | "review"}``: orders from customers with a risky history
+    are taken, taken only with a phone in the comment, or held for staff approval."""
+    body = await read_json(request)
+    risky = body.get("risky") if isinstance(body, dict) else None
+    policy = "" if risky == "off" else risky
+    if policy not in RISKY_POLICIES:
+        raise Invalid("risky: one of off, phone, review")
+    show = await request.app[keys.SERVICE].set_risky_policy(request.match_info["id"],
+                                                            str(policy))
+    return ok(show.to_json())
+
+
 def setup(app: web.Application) -> None:
-    app[keys.CUSTOMERS] = CustomerBook(app[keys.STORE], app[keys.BUS])
+    book = CustomerBook(app[keys.STORE], app[keys.BUS])
+    app[keys.CUSTOMERS] = book
+    app[keys.SERVICE].customers = book
     app.add_routes(routes)

@@ -68,3 +68,14 @@ def test_phones_and_names_fold() -> None:
     assert normal_phone("+84 912-888-777") == "0912888777" == normal_phone("0912.888.777")
     assert normal_phone("12345") == ""
     assert fold_name("  Nguyễn   Văn HÙNG ") == "nguyen van hung" and fold_name("Đào") == "dao"
+
+
+def test_gate_for_risky_customers() -> None:
+    from livesell.domain.customers import gate
+
+    assert gate("order", "risky", "", False) is None
+    assert gate("order", "good", "review", False) is None
+    assert gate("chat", "risky", "review", False) is None
+    assert gate("order", "risky", "review", True) == "customer history: staff approval"
+    assert gate("order", "risky", "phone", False) == "customer history: phone needed"
+    assert gate("order", "risky", "phone", True) is None
