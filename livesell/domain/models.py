@@ -196,6 +196,7 @@ class OrderLine:
             "id": self.id, "code": self.code, "variant": self.variant, "qty": self.qty,
             "unit_price": self.unit_price, "state": self.state.value,
             "expires_at": self.expires_at, "amount": self.amount,
+            "comment_id": self.comment_id,  # the comment it came from (staff JSON only)
         }
 
 

@@ -8,7 +8,7 @@ from aiohttp import web
 from .. import keys
 from ..capture.customers import CustomerBook, customer_json
 from ..domain.customers import RISKY_POLICIES
-from ..domain.errors import Invalid
+from ..domain.errors import Invalid, NotFound
 from .auth import requires
 from .common import ok, read_json
 
@@ -56,6 +56,16 @@ async def split_customer(request: web.Request) -> web.Response:
     body = await read_json(request)
     alone = await _book(request).split(request.match_info["id"], _text(body, "buyer"))
     return ok(customer_json(alone))
+
+
+@routes.get("/api/orders/{code}/comments")
+@requires("staff")
+async def order_comments(request: web.Request) -> web.Response:
+    """The comments behind an order: what the buyer said for each line and follow-up."""
+    code = request.match_info["code"]
+    if await request.app[keys.STORE].get_order(code) is None:
+        raise NotFound(f"order {code} not found")
+    return ok({"comments": await request.app[keys.STORE].order_comments(code)})
 
 
 @routes.get("/api/shows/{id}/customers")

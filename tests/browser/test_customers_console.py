@@ -28,6 +28,9 @@ async def test_customer_badge_history_and_tel_links(live: Any, browser: Any) -> 
                                                                     timeout=TIMEOUT)
     await expect(row(page, second).locator(".customer")).to_contain_text(first)
     await expect(row(page, other).locator(".cbadge")).to_have_text("Khách mới")
+    await row(page, second).get_by_role("button", name="Bình luận gốc").click()
+    await expect(row(page, second).locator(".said-list q")).to_have_text(
+        "chốt B1 500ml 0912 888 777", timeout=TIMEOUT)
     tel = row(page, first).locator("a.tel")
     await expect(tel).to_have_attribute("href", "tel:0912888777")
     # a shipped order can be marked returned; the history then says so

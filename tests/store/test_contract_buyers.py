@@ -217,3 +217,20 @@ async def test_cancel_or_change_after_confirm_goes_to_review_with_an_alert(
     fresh = await store.get_order(code or "")
     assert fresh is not None and fresh.status == OrderStatus.CONFIRMED
     assert (await store.stock(["A2"]))[0].sold == 2
+
+
+async def test_the_comments_behind_an_order(store: Store) -> None:
+    await setup_show(store)
+    first = follow_req("c1", "order", [("A2", None, 2)], "chốt A2 x2")
+    (done,) = await store.capture([first], NOW)
+    code = done.result.order or ""
+    await store.capture([follow_req("c2", "reduce", [("A2", None, 1)], "huỷ 1 A2"),
+                         follow_req("c3", "chat", [], "hello"),
+                         replace(follow_req("c4", "contact", [], "sdt 0912888777"),
+                                 phone="0912888777")], NOW)
+    said = await store.order_comments(code.lower())
+    assert [(c["text"], c["status"]) for c in said] == [
+        ("chốt A2 x2", "ordered"), ("huỷ 1 A2", "cancelled"), ("sdt 0912888777", "contact")]
+    order = await store.get_order(code)
+    assert order is not None and order.lines[0].comment_id == said[0]["id"]
+    assert await store.order_comments("DD-9999") == []

@@ -30,6 +30,8 @@ MIGRATION = """
     ALTER TABLE orders ADD COLUMN origin TEXT NOT NULL DEFAULT '';
     CREATE INDEX orders_origin ON orders (show_id, origin) WHERE status = 'captured'
         AND origin != '';
+    CREATE INDEX comments_order ON comments (order_code COLLATE NOCASE)
+        WHERE order_code IS NOT NULL;
 """
 
 

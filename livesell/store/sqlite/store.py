@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .catalog import SqliteCatalog
 from .credentials import SqliteCredentials
+from .customers import SqliteCustomers
 from .orders import SqliteOrders
 from .report import SqliteReport
 from .review import SqliteReview
@@ -16,5 +17,5 @@ from .shows import SqliteShows
 
 
 class SqliteStore(SqliteCatalog, SqliteShows, SqliteOrders, SqliteReview, SqliteReport,
-                  SqliteCredentials):
+                  SqliteCredentials, SqliteCustomers):
     """Store on SQLite. Writes go through one writer thread; reads through one reader."""

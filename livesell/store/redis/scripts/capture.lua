@@ -111,6 +111,7 @@ local function capture_one(req)
   end
 
   local order_code = o and o.code or ''
+  if order_code ~= '' then defer('RPUSH', k('ordercomments', up(order_code)), ckey) end
   defer('HSET', ckey, 'id', comment_id, 'show_id', req.show_id, 'source', req.source,
         'source_id', req.source_id, 'author_id', req.author_id, 'author_name', req.author_name,
         'text', req.text, 'received_at', req.received_at, 'status', status,

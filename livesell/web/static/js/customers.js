@@ -56,7 +56,22 @@ function decorate(row) {
     });
     box.append(" ", button);
   }
+  const said = el("button", { type: "button", class: "btn btn-small said" },
+    t("console.customer.comments"));
+  said.addEventListener("click", () => showComments(row));
+  box.append(" ", said);
   row.querySelector(".order-head")?.after(box);
+}
+
+// What the buyer wrote for each line and follow-up, quoted as text (never as markup).
+async function showComments(row) {
+  row.querySelector(".said-list")?.remove();
+  const code = row.dataset.code;
+  const answer = await api("GET", `/api/orders/${encodeURIComponent(code)}/comments`);
+  if (!answer.ok) return;
+  const items = (answer.data.comments || []).map((c) => el("li", {},
+    el("q", {}, c.text), " ", el("span", { class: "muted small" }, `${c.source} · ${c.status}`)));
+  row.querySelector(".customer")?.after(el("ul", { class: "said-list small" }, ...items));
 }
 
 async function refresh() {
