@@ -7,6 +7,7 @@ the realtime hub, then background tasks (hold sweeper, connectors). Nothing happ
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -27,9 +28,10 @@ from .capture.views import ShowViews
 from .config import Settings
 from .connectors.runner import connectors_ctx
 from .http import api_orders, api_shows, buyers, consoles, customers, ops, pages
+from .http.auth import principal_for_token
 from .http.common import errors_middleware
 from .metrics import Metrics
-from .realtime.hub import stop_tasks
+from .plumbing import stop_tasks
 from .store.base import Store
 
 log = logging.getLogger(__name__)
@@ -106,14 +108,18 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     buyers.setup(app, secret)
     customers.setup(app)
 
-    from .realtime.hub import setup_realtime
+    from .realtime.hub import RealtimeHub, setup_realtime
 
     manager = None
     if settings.store.startswith(("redis://", "rediss://")):
         from .realtime.relay import redis_manager
 
         manager = redis_manager(settings.store, settings.redis_prefix)
-    setup_realtime(app, manager)
+    app[keys.HUB] = RealtimeHub(
+        settings, store=app[keys.STORE], views=app[keys.VIEWS], service=app[keys.SERVICE],
+        clock=clock, tokens=functools.partial(principal_for_token, app), manager=manager,
+        buyers=app[keys.BUYERS])
+    setup_realtime(app, app[keys.HUB], app[keys.BUS])
     app.cleanup_ctx.append(_sweeper_ctx)
     app.cleanup_ctx.append(connectors_ctx)
     app.cleanup_ctx.append(periodic_backup_ctx)
