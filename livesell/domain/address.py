@@ -30,8 +30,15 @@ def _fold_char(ch: str) -> str:
     return base if len(base) == 1 and base.isascii() else " "
 
 
+# Every character below U+2000 folded to one character (Vietnamese letters to their ASCII base).
+_TABLE = {cp: _fold_char(chr(cp)) for cp in range(0x41, 0x2000) if _fold_char(chr(cp)) != chr(cp)}
+
+
 def fold_keep_length(text: str) -> str:
     """Lower case ASCII without diacritics, one character for each character of ``text``."""
+    folded = text.translate(_TABLE)
+    if folded.isascii():
+        return folded
     return "".join(_fold_char(ch) for ch in text)
 
 
@@ -76,6 +83,9 @@ def _has_house(folded: str) -> bool:
     return any(_NUMBERED.search(folded[:m.start()]) is None for m in _HOUSE.finditer(folded))
 
 
+_ANY_PLACE = re.compile("|".join(p.pattern for p in (_STREET, _WARD, _DISTRICT, _PROVINCE)))
+
+
 def _places(folded: str) -> dict[str, bool]:
     return {
         "house": _has_house(folded),
@@ -104,9 +114,12 @@ def read_address(text: str) -> Address | None:
     """The delivery address a comment gives, sure or not; None when it gives none."""
     if not text or len(text) > 500:
         return None
-    text = unicodedata.normalize("NFC", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     folded = fold_keep_length(text)
     trigger = _TRIGGER.search(folded)
+    if trigger is None and not _ANY_PLACE.search(folded):
+        return None  # the common case: chatter
     start = trigger.end() if trigger is not None else 0
     rest = folded[start:]
     places = _places(rest)

@@ -43,8 +43,14 @@ def _stated_count(text: str, item: Item) -> bool:
     return _COUNT.search(folded) is not None
 
 
+# A cheap look at the raw text before folding it: "đổi", "doi", "đôi", "chuyển"...
+_MAYBE_CHANGE = re.compile(r"[dđĐD][oOôÔơƠổốồộỗòóỏõọỔỐỒỘỖ][iI]|chuy|CHUY|Chuy")
+
+
 def _change(text: str, parse: Parse) -> FollowUp | None:
     """``đổi sang 1kg`` / ``đổi A1 500g thành 1kg``: (code, from, 0), (code, to, 0)."""
+    if _MAYBE_CHANGE.search(text) is None:
+        return None
     m = _CHANGE.match(normalize(text))
     if m is None:
         return None
