@@ -135,6 +135,10 @@ class Show:
     created_at: float = 0.0
     started_at: float | None = None
     ended_at: float | None = None
+    # when the show is planned to start (shown with a countdown before it goes live)
+    starts_at: float | None = None
+    # "live" for a livestream; "booth" for the standing shop that takes orders between shows
+    kind: str = "live"
     # Orders from customers whose history is risky: "" takes them, "phone" only with a phone
     # in the comment, "review" only after staff approve them (domain.customers.gate).
     risky_customers: str = ""

@@ -125,6 +125,10 @@ async def create_show(request: web.Request) -> web.Response:
         want_int(body, "max_per_buyer", required=False, minimum=1),
         prefix.upper() if prefix else None,
     )
+    if "starts_at" in body:
+        from ..domain.booth import parse_start
+
+        show = await request.app[keys.SERVICE].schedule(show.id, parse_start(body["starts_at"]))
     return ok(show.to_json(), status=201)
 
 
