@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .capture.customers import CustomerBook
     from .capture.service import CaptureService
     from .capture.views import ShowViews
-    from .http.buyers import BuyerIds
+    from .http.buyer_ids import BuyerIds
     from .metrics import Metrics
     from .realtime.hub import RealtimeHub
     from .store.base import Store

@@ -8,46 +8,16 @@ anything injected into the page; it is signed, so nobody can claim another buyer
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from http.cookies import SimpleCookie
-from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
 
 from .. import keys
-from ..config import Settings
-from ..domain.identity import address_key, buyer_key, new_buyer_id, read_buyer, sign_buyer
+from ..domain.identity import new_buyer_id
+from .buyer_ids import BUYER_COOKIE, BuyerIds
 
-BUYER_COOKIE = "livesell_buyer"
 # The viewer page only: the overlay is an OBS source, not a buyer.
 _VIEWER_PAGE = re.compile(r"^/s/[^/]+/?$")
-
-
-@dataclass(frozen=True, slots=True)
-class BuyerIds:
-    """Signs and reads buyer ids for one site (the deployment's public URL)."""
-
-    key: bytes
-    site: str
-    max_age: int
-    secure: bool
-
-    @classmethod
-    def for_settings(cls, settings: Settings, secret: bytes) -> BuyerIds:
-        site = urlsplit(settings.public_url).netloc.lower() or "local"
-        return cls(buyer_key(secret), site, settings.buyer_cookie_days * 86400,
-                   settings.cookie_secure)
-
-    def buyer_of(self, cookies: Mapping[str, str]) -> str | None:
-        """The signed-in buyer id of a request's cookies; None when absent or forged."""
-        return read_buyer(self.key, self.site, cookies.get(BUYER_COOKIE))
-
-    def origin_of(self, address: str) -> str:
-        return address_key(self.key, address)
-
-    def signed(self, buyer_id: str) -> str:
-        return sign_buyer(self.key, self.site, buyer_id)
 
 
 async def _issue(request: web.Request, response: web.StreamResponse) -> None:

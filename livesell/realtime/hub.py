@@ -28,14 +28,13 @@ from ..domain.events import (
     ShowChanged,
     StockChanged,
 )
-from ..http.buyers import BuyerIds
 from ..plumbing import TaskSet, stop_tasks, summary
 from ..store.base import Store
 from . import engineio_compat, names
 from .consoles import ConsoleNamespace, TokenCheck
 from .fanout import ViewerFanout
 from .shows import Shows
-from .viewers import ViewerNamespace
+from .viewers import BuyerLookup, ViewerNamespace
 
 
 class RealtimeHub:
@@ -43,7 +42,7 @@ class RealtimeHub:
 
     def __init__(self, settings: Settings, *, store: Store, views: ShowViews,
                  service: CaptureService, clock: Callable[[], float], tokens: TokenCheck,
-                 manager: Any = None, buyers: BuyerIds | None = None) -> None:
+                 manager: Any = None, buyers: BuyerLookup | None = None) -> None:
         self.settings = settings
         self.views = views
         origins: Any = list(settings.cors_allowed_origins) or None

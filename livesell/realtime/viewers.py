@@ -14,8 +14,8 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import socketio  # type: ignore[import-untyped,unused-ignore]
 
@@ -23,7 +23,6 @@ from ..capture.service import CaptureService
 from ..capture.views import ShowViews, public_item
 from ..config import Settings
 from ..domain.errors import DomainError
-from ..http.buyers import BuyerIds
 from ..store.base import Store
 from . import names
 from .fanout import ViewerFanout
@@ -37,13 +36,20 @@ log = logging.getLogger(__name__)
 SNAPSHOT_SECONDS = 1.0
 
 
+class BuyerLookup(Protocol):
+    """Who a viewer socket is (the signed buyer cookie) and its client address key."""
+
+    def buyer_of(self, cookies: Mapping[str, str]) -> str | None: ...
+    def origin_of(self, address: str) -> str: ...
+
+
 class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     """Viewers of shows: join, welcome, comments, and the pushes they receive."""
 
     def __init__(self, sio: socketio.AsyncServer, fanout: ViewerFanout, shows: Shows, *,
                  settings: Settings, store: Store, views: ShowViews, service: CaptureService,
                  clock: Callable[[], float], relayed: bool,
-                 buyers: BuyerIds | None = None) -> None:
+                 buyers: BuyerLookup | None = None) -> None:
         super().__init__(names.LIVE)
         self.sio = sio
         self.fanout = fanout

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...domain import rules
 from ...domain.buyers import hoard_room
@@ -201,18 +201,17 @@ def reduce_items(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comm
 
 
 def change_size(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
-                comment_id: int, items: Sequence[CaptureItem],
-                actor: str) -> tuple[str | None, str]:
+                comment_id: int, items: Sequence[CaptureItem], actor: str,
+                capture: Any) -> tuple[str | None, str]:
     """``đổi sang 1kg``: the buyer's units of a product move to another size when that size
     has stock for all of them; otherwise nothing moves and the reason says why."""
-    from .capture import add_items, resolve_variant  # capture calls into this module
 
     source, target = items[0], items[1]
     open_row = _open_order(conn, show.id, comment.buyer)
     if open_row is None:
         return None, "nothing to change"
     order = str(open_row["code"])
-    resolved = resolve_variant(conn, show, target, unit.now, unit.cache)
+    resolved = capture.resolve_variant(conn, show, target, unit.now, unit.cache)
     if isinstance(resolved, str):
         return order, resolved
     code, label, _ = resolved
@@ -229,23 +228,25 @@ def change_size(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comme
     audit(conn, unit, order, actor, "change",
           source_detail(f"{code} {rows[0]['variant']} x{qty} -> {label}", comment.text),
           comment_id)
-    add_items(conn, unit, show, comment, comment_id, [CaptureItem(code, label, qty)], None,
-              actor, capped=False)
+    capture.add_items(conn, unit, show, comment, comment_id, [CaptureItem(code, label, qty)],
+                      None, actor, capped=False)
     for key in sorted(freed):
         promote_waitlist(conn, unit, *key)
     return order, ""
 
 
 def apply_change(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
-                 comment_id: int, req: CaptureRequest,
-                 actor: str) -> tuple[str | None, CommentStatus, str]:
+                 comment_id: int, req: CaptureRequest, actor: str,
+                 capture: Any) -> tuple[str | None, CommentStatus, str]:
     """A ``reduce`` or ``change`` follow-up: (order, status, reason). What cannot be done
-    goes to the review queue; after staff confirmed, with an alert."""
+    goes to the review queue; after staff confirmed, with an alert. ``capture`` is the
+    capture module (its add_items and resolve_variant), handed in to keep imports one-way."""
     if req.kind == "reduce":
         order, problem = reduce_items(conn, unit, show, comment, comment_id, req.items, actor)
         done = CommentStatus.CANCELLED
     else:
-        order, problem = change_size(conn, unit, show, comment, comment_id, req.items, actor)
+        order, problem = change_size(conn, unit, show, comment, comment_id, req.items, actor,
+                                     capture)
         done = CommentStatus.ORDERED
     if not problem:
         return order, done, ""

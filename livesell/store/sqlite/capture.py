@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -294,7 +295,7 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
             add_review(conn, unit, c.show_id, c, comment_id, reason)
     elif req.kind in ("reduce", "change"):
         order, status, reason = buyers_db.apply_change(conn, unit, show, c, comment_id, req,
-                                                       actor)
+                                                       actor, sys.modules[__name__])
         if status == CommentStatus.REVIEW:
             add_review(conn, unit, c.show_id, c, comment_id, reason)
     elif req.kind == "contact":
