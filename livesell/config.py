@@ -93,6 +93,10 @@ class Settings:
     # -- payments (bank transfers) --
     bank_webhook_key: str = ""
     payment_grace_minutes: int = 60
+    # -- buyers: site identity and anti-hoarding limits
+    buyer_cookie_days: int = 180
+    anonymous_max_units: int = 3
+    address_max_holds: int = 30
 
     @property
     def data_path(self) -> Path:
@@ -126,6 +130,8 @@ _POSITIVE = {
     "booth_hold_minutes", "booth_orders_per_minute", "image_max_bytes", "image_max_pixels",
     "payment_grace_minutes",
 }
+
+_POSITIVE |= {"buyer_cookie_days", "anonymous_max_units", "address_max_holds"}
 
 
 def setting_names() -> list[str]:

@@ -14,8 +14,8 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import socketio  # type: ignore[import-untyped,unused-ignore]
 
@@ -39,12 +39,20 @@ log = logging.getLogger(__name__)
 SNAPSHOT_SECONDS = 1.0
 
 
+class BuyerLookup(Protocol):
+    """Who a viewer socket is (the signed buyer cookie) and its client address key."""
+
+    def buyer_of(self, cookies: Mapping[str, str]) -> str | None: ...
+    def origin_of(self, address: str) -> str: ...
+
+
 class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     """Viewers of shows: join, welcome, comments, and the pushes they receive."""
 
     def __init__(self, sio: socketio.AsyncServer, fanout: ViewerFanout, shows: Shows, *,
                  settings: Settings, store: Store, views: ShowViews, service: CaptureService,
-                 clock: Callable[[], float], relayed: bool) -> None:
+                 clock: Callable[[], float], relayed: bool,
+                 buyers: BuyerLookup | None = None) -> None:
         super().__init__(names.LIVE)
         self.sio = sio
         self.fanout = fanout
@@ -55,6 +63,7 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.service = service
         self.clock = clock
         self.relayed = relayed
+        self.buyers = buyers  # signed buyer ids and client-address keys (None: per socket)
         self.buckets = TokenBuckets(settings.comment_rate, settings.comment_burst)
         self.ip_buckets = TokenBuckets(settings.comment_rate * 5, settings.comment_burst * 5)
         self.trusted = parse_networks(settings.trusted_proxies)
@@ -63,7 +72,8 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # Loops also stop on this flag: a library deep in an emit may swallow a cancellation,
         # and a shutdown must never hang on it.
         self.running = True
-        self.viewers: dict[str, tuple[str, str]] = {}  # socket sid -> (show id, address)
+        # socket sid -> (show id, address, buyer id from the signed cookie or "")
+        self.viewers: dict[str, tuple[str, str, str]] = {}
         # show -> (built at, stock version, encoded packet)
         self._snapshots: dict[str, tuple[float, int, str]] = {}
         self._building: dict[str, asyncio.Future[tuple[int, str]]] = {}
@@ -183,9 +193,11 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         request = environ.get("aiohttp.request")
         ip = client_address(request.remote, request.headers.get("X-Forwarded-For"),
                             self.trusted) if request is not None else "?"
-        # (show, address) in one tuple: at 10,000 viewers a session dict each is real memory.
-        # The fan-out is the show's room: no Socket.IO room is needed on /live.
-        self.viewers[sid] = (show_id, ip)
+        buyer = (self.buyers.buyer_of(request.cookies)
+                 if request is not None and self.buyers is not None else None)
+        # (show, address, buyer) in one tuple: at 10,000 viewers a session dict each is real
+        # memory. The fan-out is the show's room: no Socket.IO room is needed on /live.
+        self.viewers[sid] = (show_id, ip, buyer or "")
         self.state(show_id)
         self.sio.start_background_task(self._welcome, sid, show_id)
         return True
@@ -244,16 +256,20 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     @socket_event(LIVE_COMMENT)
     async def on_comment(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         """A viewer's comment from the page; the ack is the same result as HTTP intake."""
-        show_id, ip = self.viewers.get(sid, ("", "?"))
+        show_id, ip, buyer = self.viewers.get(sid, ("", "?", ""))
         if not self.buckets.take(sid) or not self.ip_buckets.take(ip):
             return {"status": "rejected", "reason": "rate_limited"}
-        author = sid
+        # a buyer is a person (invariant 9): the signed cookie's id when the page gave one,
+        # else this socket alone (scripts), under the same limits; comment ids are scoped to
+        # that buyer, so nobody can replay another's id
+        author = buyer or sid
         comment = {"source": "site",
                    "id": scoped_comment_id(author, data["id"] or uuid.uuid4().hex),
                    "author": {"id": author, "name": data["name"][:80]},
                    "text": data["text"]}
+        origin = self.buyers.origin_of(ip) if self.buyers is not None else None
         try:
-            results = await self.service.ingest(show_id, [comment], "site")
+            results = await self.service.ingest(show_id, [comment], "site", origin=origin)
         except DomainError as exc:
             return {"status": "rejected", "reason": exc.code}
         result = results[0]
