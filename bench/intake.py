@@ -308,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
                           file=sys.stderr)
     headers = ["store", "sync", "nodes", "viewers", "offered/s", "comments/s", "reserv./s",
                "http p50 ms", "http p99 ms", "staff p50 ms", "staff p99 ms", "server µs/comment",
-               "pushes/viewer/s", "stock pushes/viewer/s", "server µs/delivery", "viewer p99 ms", "RSS MB start→end", "open files start→end",
+               "pushes/viewer/s", "stock pushes/viewer/s", "server µs/delivery", "viewer p99 ms",
+               "RSS MB start→end", "open files start→end",
                "oversell", "books"]
     body = table(headers, [
         [r["store"], r["sync"], r["nodes"], r["viewers"], r["rate"], f"{r['comments_s']:.0f}",
