@@ -28,6 +28,7 @@ from .capture.views import ShowViews
 from .config import Settings
 from .connectors.runner import connectors_ctx
 from .http import api_orders, api_shows, booth, consoles, ops, pages
+from .http import payments as payment_routes
 from .http.auth import principal_for_token
 from .http.common import errors_middleware
 from .http.headers import polling_limit, security_headers
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app[keys.VIEWS] = ShowViews(app[keys.STORE], settings.ticker_size, clock)
     app.cleanup_ctx.append(_store_ctx)
 
+    from .realtime.buyers import setup_buyers
     from .realtime.hub import RealtimeHub, setup_realtime
 
     manager = None
@@ -121,6 +123,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
         clock=clock, tokens=functools.partial(principal_for_token, app), manager=manager,
         token_cache=app[keys.TOKEN_CACHE])
     setup_realtime(app, app[keys.HUB], app[keys.BUS])
+    setup_buyers(app)
     app.cleanup_ctx.append(_sweeper_ctx)
     app.cleanup_ctx.append(connectors_ctx)
     app.cleanup_ctx.append(periodic_backup_ctx)
@@ -130,4 +133,5 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     pages.setup(app)
     consoles.setup(app)
     ops.setup(app)
+    payment_routes.setup(app)
     return app
