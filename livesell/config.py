@@ -93,6 +93,10 @@ class Settings:
     # -- payments (bank transfers) --
     bank_webhook_key: str = ""
     payment_grace_minutes: int = 60
+    # -- buyers: site identity and anti-hoarding limits
+    buyer_cookie_days: int = 180
+    anonymous_max_units: int = 3
+    address_max_holds: int = 30
     # staff work after the show (claims, exports)
     claim_seconds: int = 120
     export_default_weight_g: int = 500
@@ -130,6 +134,8 @@ _POSITIVE = {
     "payment_grace_minutes",
 }
 _POSITIVE.update({"claim_seconds", "export_default_weight_g"})
+
+_POSITIVE |= {"buyer_cookie_days", "anonymous_max_units", "address_max_holds"}
 
 
 def setting_names() -> list[str]:

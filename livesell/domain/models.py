@@ -155,6 +155,9 @@ class Show:
     # Confirmed orders unpaid this many hours after confirmation are flagged, then released
     # (domain/payments.py deadline_step); None: no deadline.
     payment_hours: int | None = None
+    # Orders from customers whose history is risky: "" takes them, "phone" only with a phone
+    # in the comment, "review" only after staff approve them (domain.customers.gate).
+    risky_customers: str = ""
 
     def changed(self, changes: dict[str, Any]) -> Show:
         """A copy with some fields changed; ``flash`` and ``status`` may come as JSON values."""
@@ -188,6 +191,7 @@ class OrderStatus(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    RETURNED = "returned"  # shipped, then refused or sent back by the buyer
 
 
 @dataclass(slots=True)
@@ -215,6 +219,7 @@ class OrderLine:
             "unit_price": self.unit_price, "state": self.state.value,
             "expires_at": self.expires_at, "amount": self.amount,
             "confidence": self.confidence, "said": self.said,
+            "comment_id": self.comment_id,  # the comment it came from (staff JSON only)
         }
 
 
@@ -295,6 +300,7 @@ class CommentStatus(StrEnum):
     DUPLICATE = "duplicate"
     REVIEW = "review"
     REJECTED = "rejected"
+    CONTACT = "contact"  # a follow-up set the phone or address of the buyer's order
 
 
 SOURCES = ("site", "facebook", "youtube", "twitch", "tiktok", "webhook", "sim")

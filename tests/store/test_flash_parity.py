@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from redis.asyncio import Redis
 
 from livesell.domain.flash import returned_to_quota
 from livesell.domain.models import FlashDeal
-from livesell.store.redis.lua import part, rules_source
+from livesell.store.redis.lua import rules_source
 from tests.store.conftest import REDIS_URL
 
 pytestmark = pytest.mark.redis
@@ -32,8 +33,8 @@ stamps = st.floats(min_value=1_799_999_990, max_value=1_800_000_010, allow_nan=F
 
 @pytest.fixture(scope="module")
 def script() -> str:
-    # As the store builds every script: the rule tables and rules.lua, then common.lua.
-    return "\n".join([rules_source(), part("common")]) + BODY
+    folder = resources.files("livesell.store.redis").joinpath("scripts")
+    return rules_source() + folder.joinpath("common.lua").read_text("utf-8") + BODY
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .catalog import SqliteCatalog
 from .claims import SqliteClaims
 from .credentials import SqliteCredentials
+from .customers import SqliteCustomers
 from .orders import SqliteOrders
 from .payments import SqlitePayments
 from .report import SqliteReport
@@ -19,5 +20,6 @@ from .shows import SqliteShows
 
 
 class SqliteStore(SqliteRevocation, SqliteCatalog, SqliteShows, SqliteOrders, SqliteReview,
-                  SqliteReport, SqliteCredentials, SqlitePayments, SqliteClaims):
+                  SqliteReport, SqliteCredentials, SqlitePayments, SqliteCustomers,
+                  SqliteClaims):
     """Store on SQLite. Writes go through one writer thread; reads through one reader."""
