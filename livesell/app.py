@@ -26,6 +26,7 @@ from .capture.views import ShowViews
 from .config import Settings
 from .connectors.runner import connectors_ctx
 from .http import api_orders, api_shows, consoles, pages
+from .http import connectors as connector_routes
 from .http.common import errors_middleware
 from .realtime.hub import stop_tasks
 from .store.base import Store
@@ -112,4 +113,5 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app.add_routes(api_orders.routes)
     pages.setup(app)
     consoles.setup(app)
+    connector_routes.setup(app)
     return app

@@ -65,6 +65,10 @@ class Settings:
     demo: bool = False
     # Mappings are not hashable; leaving them out of the hash keeps Settings usable as a key.
     connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
+    # -- platform connectors (Facebook Page webhooks, health) --
+    facebook_verify_token: str = ""
+    facebook_app_secret: str = ""
+    connector_watchdog_seconds: float = 120.0
 
     @property
     def data_path(self) -> Path:
@@ -84,6 +88,7 @@ _POSITIVE = {
     "port", "group_commit_max", "hold_minutes", "max_per_buyer", "max_qty", "max_comment_chars",
     "max_batch", "max_body_bytes", "sweep_seconds", "stock_push_hz", "ticker_size",
     "comment_rate", "comment_burst", "ping_interval", "viewer_max_buffer", "socket_max_message",
+    "connector_watchdog_seconds",
 }
 
 

@@ -12,6 +12,7 @@ from .config import Settings
 if TYPE_CHECKING:
     from .capture.service import CaptureService
     from .capture.views import ShowViews
+    from .connectors.supervisor import ConnectorRunner
     from .realtime.hub import RealtimeHub
     from .store.base import Store
 
@@ -25,3 +26,4 @@ JINJA: web.AppKey[Any] = web.AppKey("jinja")
 CLOCK: web.AppKey[Any] = web.AppKey("clock")
 # token hash -> (when checked, Principal): known bearer tokens, kept briefly
 TOKEN_CACHE: web.AppKey[dict[str, Any]] = web.AppKey("token_cache")
+CONNECTORS: web.AppKey[ConnectorRunner] = web.AppKey("connectors")

@@ -220,14 +220,14 @@ class CaptureService:
 
     async def create_show(self, title: str, lineup: Sequence[str], stream_url: str = "",
                           hold_minutes: int | None = None, max_per_buyer: int | None = None,
-                          order_prefix: str | None = None) -> Show:
+                          order_prefix: str | None = None, facebook_post_id: str = "") -> Show:
         show = Show(
             id=secrets.token_hex(4), title=title, lineup=tuple(c.upper() for c in lineup),
             stream_url=stream_url,
             hold_minutes=hold_minutes or self.settings.hold_minutes,
             max_per_buyer=max_per_buyer or self.settings.max_per_buyer,
             order_prefix=order_prefix or self.settings.order_prefix,
-            created_at=self.clock(),
+            created_at=self.clock(), facebook_post_id=facebook_post_id,
         )
         return await self.store.create_show(show)
 
@@ -238,6 +238,11 @@ class CaptureService:
         self._shows.pop(show_id, None)  # a pin or an end takes effect on the next comment here
         self.bus.publish([ShowChanged(show)])
         return show
+
+    async def set_facebook_post(self, show_id: str, post_id: str) -> Show:
+        """Route the Page webhook comments of this Facebook post to the show ("" stops it)."""
+        await self._get(show_id)
+        return await self._update(show_id, {"facebook_post_id": post_id})
 
     async def start_show(self, show_id: str) -> Show:
         show = await self._get(show_id)

@@ -186,6 +186,10 @@ class SeenWindow:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def recent(self, count: int) -> list[str]:
+        """The ``count`` most recently added ids, oldest first (what a cursor keeps)."""
+        return list(self._ids)[-count:] if count > 0 else []
+
     def add(self, ids: Iterable[str]) -> None:
         for cid in ids:
             self._ids[cid] = None

@@ -15,6 +15,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from .base import Backoff, Comment, Deliver, read_and_deliver, redact
+from .health import ConnectorHealth
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class TwitchChat:
         self.backoff_max = backoff_max
         self.open_timeout = open_timeout
         self.name = f"twitch #{self.channel}"
+        self.health = ConnectorHealth(kind="twitch", name=self.name)
 
     async def run(self, deliver: Deliver) -> None:
         """Read and deliver until cancelled; reconnects on every drop."""
@@ -126,6 +128,8 @@ class TwitchChat:
                     await self._login(ws)
                     await self._read(ws, queue, backoff)
             except (OSError, TimeoutError, websockets.WebSocketException, Reconnect) as exc:
+                self.health.failed(redact(f"{type(exc).__name__}: {exc}", [self.oauth_token]))
+                self.health.reconnected()
                 log.warning("%s: connection lost (%s: %s); reconnecting", self.name,
                             type(exc).__name__, redact(str(exc), [self.oauth_token]))
             await backoff.wait()
@@ -153,6 +157,7 @@ class TwitchChat:
                         queue.put_nowait(comment)
                 elif msg.command == "JOIN" and msg.prefix.startswith(f"{self.nick}!"):
                     log.info("%s: joined", self.name)
+                    self.health.working()
                     backoff.reset()  # joined and reading: the next drop retries quickly
                 elif msg.command == "RECONNECT":
                     raise Reconnect("server asked to reconnect")

@@ -135,6 +135,9 @@ class Show:
     created_at: float = 0.0
     started_at: float | None = None
     ended_at: float | None = None
+    # The Facebook post (page_post id) of the live video whose Page webhook comments feed
+    # this show; empty when the show takes no Facebook webhook comments.
+    facebook_post_id: str = ""
 
     def changed(self, changes: dict[str, Any]) -> Show:
         """A copy with some fields changed; ``flash`` and ``status`` may come as JSON values."""
@@ -261,7 +264,8 @@ class CommentStatus(StrEnum):
     REJECTED = "rejected"
 
 
-SOURCES = ("site", "facebook", "youtube", "twitch", "tiktok", "webhook", "sim")
+SOURCES = ("site", "facebook", "youtube", "twitch", "tiktok", "webhook", "sim",
+           "instagram", "kick")
 
 
 @dataclass(frozen=True, slots=True)

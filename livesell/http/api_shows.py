@@ -11,6 +11,7 @@ from ..domain.catalog import CatalogError, product_from_mapping
 from ..domain.errors import Invalid
 from .auth import principal, requires
 from .common import ok, read_json, want, want_int
+from .connectors import facebook_post_field
 
 routes = web.RouteTableDef()
 
@@ -124,6 +125,7 @@ async def create_show(request: web.Request) -> web.Response:
         want_int(body, "hold_minutes", required=False, minimum=1),
         want_int(body, "max_per_buyer", required=False, minimum=1),
         prefix.upper() if prefix else None,
+        facebook_post_field(body),
     )
     return ok(show.to_json(), status=201)
 

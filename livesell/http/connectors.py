@@ -1,0 +1,125 @@
+"""Connector routes: the Facebook Page webhook, connector health, start/stop, the show's post.
+
+| route | role | what |
+|---|---|---|
+| ``GET /hooks/facebook`` | — | webhook verification: echoes ``hub.challenge`` |
+| ``POST /hooks/facebook`` | signed | Page feed comments, ``X-Hub-Signature-256`` checked first |
+| ``GET /api/shows/{id}/connectors`` | staff | health of every comment source of the show |
+| ``POST /api/shows/{id}/connectors/{index}/start``, ``/stop`` | host | run or pause one |
+| ``POST /api/shows/{id}/facebook`` | host | ``{"post_id": "..."}``: route that post's comments |
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from .. import keys
+from ..connectors.facebook_hooks import FacebookHooks
+from ..connectors.supervisor import ConnectorRunner
+from ..domain.errors import Invalid, NotFound
+from .auth import principal, requires
+from .common import ok, read_json, want
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+FACEBOOK_HOOKS: web.AppKey[FacebookHooks] = web.AppKey("facebook_hooks")
+MAX_POST_ID = 100
+
+
+def facebook_post_field(body: Any, key: str = "facebook_post_id") -> str:
+    """The optional Facebook post id of a show body: digits, maybe ``<page>_<post>``."""
+    value = want(body, key, str, required=False, default="").strip()
+    if value and not (len(value) <= MAX_POST_ID and value.replace("_", "").isdigit()):
+        raise Invalid(f"field '{key}' must be a Facebook post id like 123_456", field=key)
+    return str(value)
+
+
+def _runner(request: web.Request) -> ConnectorRunner:
+    return request.app[keys.CONNECTORS]
+
+
+def signature_ok(secret: str, raw: bytes, sent: str) -> bool:
+    """``X-Hub-Signature-256`` is ``sha256=<hex HMAC of the raw body>``; compared in constant
+    time so the answer's timing tells nothing about the expected value."""
+    expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(sent.strip().encode(), expected.encode())
+
+
+@routes.get("/hooks/facebook")
+async def facebook_verify(request: web.Request) -> web.Response:
+    """Meta's subscription check: echo the challenge when the verify token matches."""
+    token = request.app[keys.SETTINGS].facebook_verify_token
+    q = request.query
+    sent = q.get("hub.verify_token", "")
+    if (not token or q.get("hub.mode") != "subscribe"
+            or not hmac.compare_digest(sent.encode(), token.encode())):
+        raise web.HTTPForbidden(reason="verification failed")
+    return web.Response(text=q.get("hub.challenge", ""), content_type="text/plain")
+
+
+@routes.post("/hooks/facebook")
+async def facebook_hook(request: web.Request) -> web.Response:
+    """Page feed changes. 200 only once every comment in it is committed."""
+    secret = request.app[keys.SETTINGS].facebook_app_secret
+    if not secret:
+        raise web.HTTPNotFound(reason="Facebook webhooks are not enabled "
+                                      "(set facebook_app_secret)")
+    raw = await request.read()
+    if not signature_ok(secret, raw, request.headers.get("X-Hub-Signature-256", "")):
+        raise web.HTTPUnauthorized(reason="bad or missing X-Hub-Signature-256")
+    body = await read_json(request)
+    handled = await request.app[FACEBOOK_HOOKS].receive(body)
+    return ok({"received": handled})
+
+
+@routes.get("/api/shows/{id}/connectors")
+@requires("staff")
+async def connector_health(request: web.Request) -> web.Response:
+    show = await request.app[keys.VIEWS].show(request.match_info["id"])
+    return ok({"connectors": [s.to_json() for s in _runner(request).statuses(show.id)]})
+
+
+@routes.post("/api/shows/{id}/connectors/{index}/{action:start|stop}")
+@requires("host")
+async def connector_action(request: web.Request) -> web.Response:
+    show = await request.app[keys.VIEWS].show(request.match_info["id"])
+    try:
+        index = int(request.match_info["index"])
+    except ValueError:
+        raise Invalid("connector index must be a number") from None
+    running = _runner(request).get(show.id, index)
+    if running is None:
+        raise NotFound(f"show {show.id} has no connector {index}")
+    if request.match_info["action"] == "start":
+        running.start()
+        running.health.started()
+    else:
+        await running.stop()
+    log.info("%s: %sed by %s", running.name, request.match_info["action"],
+             principal(request).actor)
+    return ok(running.health.status().to_json())
+
+
+@routes.post("/api/shows/{id}/facebook")
+@requires("host")
+async def set_facebook_post(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    post_id = facebook_post_field(body, "post_id")
+    show = await request.app[keys.SERVICE].set_facebook_post(request.match_info["id"], post_id)
+    return ok(show.to_json())
+
+
+def setup(app: web.Application) -> None:
+    """Routes, the runner and the Facebook webhook service (connectors start with the app)."""
+    from ..connectors.runner import make_runner
+
+    runner = make_runner(app[keys.SERVICE], app[keys.SETTINGS])
+    app[keys.CONNECTORS] = runner
+    app[FACEBOOK_HOOKS] = FacebookHooks(app[keys.SERVICE], runner.webhook_health,
+                                        app[keys.CLOCK])
+    app.add_routes(routes)
