@@ -146,8 +146,10 @@ class FacebookHooks:
         if result.status != CommentStatus.DUPLICATE:
             health.got_comments(1, change.created_at)
             await self._remember(change, result)
-        elif change.verb == "edited":
-            await self._edited(show_id, change)
+        else:
+            health.duplicates += 1
+            if change.verb == "edited":
+                await self._edited(show_id, change)
 
     async def _edited(self, show_id: str, change: FeedChange) -> None:
         """A comment we hold was edited: staff decide if the order should change."""

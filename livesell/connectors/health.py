@@ -41,6 +41,7 @@ class ConnectorStatus:
     last_comment_at: float | None
     lag_seconds: float | None
     comments: int
+    duplicates: int
     comments_per_minute: int
     errors: int
     reconnects: int
@@ -72,6 +73,7 @@ class ConnectorHealth:
     last_comment_at: float | None = None
     lag_seconds: float | None = None
     comments: int = 0
+    duplicates: int = 0
     errors: int = 0
     reconnects: int = 0
     last_error: str = ""
@@ -142,7 +144,8 @@ class ConnectorHealth:
             index=self.index, kind=self.kind, show=self.show, name=self.name, state=self.state,
             official=self.official, started_at=self.started_at,
             last_comment_at=self.last_comment_at, lag_seconds=self.lag_seconds,
-            comments=self.comments, comments_per_minute=self.per_minute(), errors=self.errors,
+            comments=self.comments, duplicates=self.duplicates,
+            comments_per_minute=self.per_minute(), errors=self.errors,
             reconnects=self.reconnects, last_error=self.last_error, missing=self.missing,
             warnings=tuple(self.warnings), poll_seconds=self.poll_seconds,
             quota_used=self.quota_used, quota_budget=self.quota_budget)

@@ -82,6 +82,7 @@ def counting(deliver: Deliver, health: ConnectorHealth) -> Deliver:
     async def counted(batch: list[Comment]) -> list[CaptureResult]:
         results = await deliver(batch)
         fresh = sum(1 for r in results if r.status not in SKIPPED)
+        health.duplicates += sum(1 for r in results if r.status == CommentStatus.DUPLICATE)
         sent = [float(c["sent_at"]) for c in batch
                 if isinstance(c.get("sent_at"), int | float)]
         health.got_comments(fresh, max(sent) if sent else None)

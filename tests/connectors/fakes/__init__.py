@@ -127,6 +127,7 @@ class FakeFacebook:
         self.polls: list[tuple[float, int]] = []  # (loop time, status)
         self.streams: list[asyncio.Queue[bytes | None]] = []  # one per open live stream
         self.stream_opens = 0
+        self.hidden = 0  # comments Facebook counts but never lists (so they go missing)
 
     def say(self, cid: str, text: str, user: str = "u1", name: str = "Viewer") -> None:
         self.comments.append({"id": f"{self.video_id}_{cid}", "message": text,
@@ -205,6 +206,10 @@ class FakeFacebook:
         limit = min(int(q.get("limit", "25")), self.page_size)
         data = newest_first[start:start + limit]
         body: dict[str, Any] = {"data": data}
+        if q.get("summary") == "true":
+            body["summary"] = {"order": "reverse_chronological",
+                               "total_count": len(self.comments) + self.hidden,
+                               "can_comment": True}
         if data:
             body["paging"] = {"cursors": {"before": data[0]["id"], "after": data[-1]["id"]}}
             if start + limit < len(newest_first):
