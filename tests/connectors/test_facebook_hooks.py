@@ -93,7 +93,8 @@ async def test_comments_go_to_the_show_of_their_post_once(make_app: AppFactory) 
     other = await seed_show(client)  # no Facebook post: gets nothing
     raw = delivery(
         change("add", "1", "chốt A2 x2", user="u1"),
-        change("add", "2", "C1", user="u2", name="Lê Văn Cường", created="2026-11-28T06:30:00+0000"),
+        change("add", "2", "C1", user="u2", name="Lê Văn Cường",
+               created="2026-11-28T06:30:00+0000"),
         change("add", "3", "Cảm ơn mọi người!", user=PAGE, name="HTX Cua"),  # the Page itself
         change("add", "4", "chốt C1", post=f"{PAGE}_111"),  # another post
         change("add", "5", "chốt C1", user=None),  # from absent: the comment is the buyer
