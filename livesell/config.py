@@ -69,6 +69,9 @@ class Settings:
     facebook_verify_token: str = ""
     facebook_app_secret: str = ""
     connector_watchdog_seconds: float = 120.0
+    facebook_page_token: str = ""
+    facebook_reply: str = "private"
+    facebook_graph_url: str = "https://graph.facebook.com"
 
     @property
     def data_path(self) -> Path:
@@ -83,6 +86,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "sqlite_synchronous": ("FULL", "NORMAL", "OFF"),
     "language": ("vi", "en"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "facebook_reply": ("private", "comment"),
 }
 _POSITIVE = {
     "port", "group_commit_max", "hold_minutes", "max_per_buyer", "max_qty", "max_comment_chars",

@@ -83,6 +83,8 @@ class FacebookLive:
         self.live_video_id = live_video_id
         self.access_token = access_token
         self.url = f"{base_url.rstrip('/')}/{api_version}/{live_video_id}/comments"
+        self.base_url = base_url
+        self.api_version = api_version
         self.poll_seconds = poll_seconds
         self.max_pages = max_pages
         self.seen_window = seen_window

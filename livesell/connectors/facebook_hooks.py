@@ -27,6 +27,7 @@ from ..domain.errors import NotFound, ShowClosed
 from ..domain.models import CaptureResult, Comment, CommentStatus, Show, ShowStatus
 from ..store.base import CaptureRequest
 from .health import ConnectorHealth
+from .replies import ReplyQueue
 
 if TYPE_CHECKING:
     from ..capture.service import CaptureService
@@ -111,8 +112,10 @@ class FacebookHooks:
     """Takes Page webhook deliveries into the shows they belong to."""
 
     def __init__(self, service: CaptureService, health_for: Callable[[str], ConnectorHealth],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 replies: ReplyQueue | None = None) -> None:
         self.service = service
+        self.replies = replies
         self.store = service.store
         self.health_for = health_for
         self.clock = clock
@@ -131,21 +134,25 @@ class FacebookHooks:
                 continue
             health = self.health_for(show.id)
             try:
-                await self._apply(show.id, change, health)
+                await self._apply(show, change, health)
             except (ShowClosed, NotFound):
                 continue  # the show ended: nothing to capture, and nothing to retry
             handled += 1
         return handled
 
-    async def _apply(self, show_id: str, change: FeedChange, health: ConnectorHealth) -> None:
+    async def _apply(self, show: Show, change: FeedChange, health: ConnectorHealth) -> None:
+        show_id = show.id
         if change.verb == "remove":
             await self._removed(show_id, change)
             return
-        results = await self.service.ingest(show_id, [change.comment()], "facebook")
+        comment = change.comment()
+        results = await self.service.ingest(show_id, [comment], "facebook")
         result = results[0]
         if result.status != CommentStatus.DUPLICATE:
             health.got_comments(1, change.created_at)
             await self._remember(change, result)
+            if self.replies is not None:
+                await self.replies.captured(show_id, show.talk_back, [comment], results)
         else:
             health.duplicates += 1
             if change.verb == "edited":

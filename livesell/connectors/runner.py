@@ -26,6 +26,7 @@ from .. import keys
 from ..config import ConfigError
 from .base import Connector
 from .facebook import FacebookLive, FacebookLiveStream
+from .replies import ReplyQueue
 from .ssn import SocialStreamRelay
 from .supervisor import ConnectorRunner, ConnectorSpec, deliver_to, running, supervise
 from .tiktok import tiktok_chat
@@ -44,7 +45,7 @@ _COMMON = {"kind", "show", "backoff_initial", "backoff_max", "enabled"}
 _KINDS: dict[str, tuple[Callable[..., Connector], set[str], set[str], set[str]]] = {
     "youtube": (YouTubeChat, set(), {"video_id", "live_chat_id", "base_url", "poll_seconds",
                                      "request_timeout", "quota_per_day", "show_hours"},
-                {"api_key"}),
+                {"api_key", "oauth_token"}),
     "twitch": (TwitchChat, {"channel"}, {"nick", "url", "open_timeout"}, {"oauth_token"}),
     "facebook": (FacebookLive, {"live_video_id"},
                  {"base_url", "api_version", "poll_seconds", "max_pages", "seen_window",
@@ -117,10 +118,11 @@ def parse_connectors(entries: Sequence[Mapping[str, Any]],
     return specs
 
 
-def make_runner(service: CaptureService, settings: Any) -> ConnectorRunner:
+def make_runner(service: CaptureService, settings: Any,
+                replies: ReplyQueue | None = None) -> ConnectorRunner:
     """The runner for the configured connectors (checked now: a bad entry fails at startup)."""
     return ConnectorRunner(service, parse_connectors(settings.connectors),
-                           getattr(settings, "connector_watchdog_seconds", 120.0))
+                           getattr(settings, "connector_watchdog_seconds", 120.0), replies)
 
 
 async def connectors_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING
 from ..domain.models import CaptureResult, CommentStatus
 from .base import FINAL_INTAKE_ERRORS, Backoff, Comment, Connector, Deliver
 from .cursors import Cursor
+from .facebook import FacebookLive
 from .health import ENDED, STOPPED, ConnectorHealth, ConnectorStatus
+from .replies import ReplyQueue
+from .reply_senders import FacebookReplier, TwitchReplier, YouTubeReplier
+from .twitch import TwitchChat
+from .youtube import YouTubeChat
 
 if TYPE_CHECKING:
     from ..capture.service import CaptureService
@@ -76,11 +81,21 @@ def health_of(connector: Connector) -> ConnectorHealth:
     return health
 
 
-def counting(deliver: Deliver, health: ConnectorHealth) -> Deliver:
-    """``deliver`` that also counts, in the health record, the comments intake took."""
+OnCaptured = Callable[[list[Comment], list[CaptureResult]], Awaitable[None]]
+
+
+def counting(deliver: Deliver, health: ConnectorHealth,
+             on_captured: OnCaptured | None = None) -> Deliver:
+    """``deliver`` that also counts, in the health record, the comments intake took, then
+    hands the answers on (to talk back)."""
 
     async def counted(batch: list[Comment]) -> list[CaptureResult]:
         results = await deliver(batch)
+        if on_captured is not None:
+            try:
+                await on_captured(batch, results)
+            except Exception:  # a reply problem must never make intake retry the batch
+                log.exception("%s: queueing replies failed", health.name)
         fresh = sum(1 for r in results if r.status not in SKIPPED)
         health.duplicates += sum(1 for r in results if r.status == CommentStatus.DUPLICATE)
         sent = [float(c["sent_at"]) for c in batch
@@ -98,10 +113,24 @@ def deliver_to(service: CaptureService, show: str, source: str) -> Deliver:
     return functools.partial(service.ingest, show, default_source=source)
 
 
+def add_senders(replies: ReplyQueue, spec: ConnectorSpec) -> None:
+    """The reply sender a connector's credentials allow, for its show (none when read-only)."""
+    chat = spec.connector
+    if isinstance(chat, YouTubeChat) and chat.oauth_token:
+        replies.add_sender(YouTubeReplier(chat, oauth_token=chat.oauth_token), spec.show)
+    elif isinstance(chat, TwitchChat) and chat.oauth_token:
+        replies.add_sender(TwitchReplier(chat), spec.show)
+    elif isinstance(chat, FacebookLive):
+        replies.add_sender(FacebookReplier(access_token=chat.access_token,
+                                           mode=replies.facebook_mode, base_url=chat.base_url,
+                                           api_version=chat.api_version), spec.show)
+
+
 class RunningConnector:
     """One configured connector, its health and, while it runs, its task."""
 
-    def __init__(self, index: int, spec: ConnectorSpec, service: CaptureService) -> None:
+    def __init__(self, index: int, spec: ConnectorSpec, service: CaptureService,
+                 replies: ReplyQueue | None = None) -> None:
         self.index = index
         self.spec = spec
         self.name = f"connector {index} ({spec.kind}, show {spec.show})"
@@ -115,8 +144,16 @@ class RunningConnector:
         if chat and hasattr(spec.connector, "cursor"):
             spec.connector.cursor = Cursor(
                 service.store, spec.show, spec.kind, str(chat))
+        on_captured = None
+        if replies is not None:
+            add_senders(replies, spec)
+
+            async def on_captured(batch: list[Comment], results: list[CaptureResult]) -> None:
+                show = await service.live_show(spec.show)
+                await replies.captured(show.id, show.talk_back, batch, results)
+
         self.deliver = counting(deliver_to(service, spec.show, spec.connector.source),
-                                self.health)
+                                self.health, on_captured)
         self.task: asyncio.Task[None] | None = None
 
     @property
@@ -142,9 +179,11 @@ class ConnectorRunner:
     """Every connector of this node, plus the health of each show's Facebook webhook."""
 
     def __init__(self, service: CaptureService, specs: Sequence[ConnectorSpec],
-                 watchdog_seconds: float = 120.0) -> None:
+                 watchdog_seconds: float = 120.0, replies: ReplyQueue | None = None) -> None:
         self.service = service
-        self.connectors = [RunningConnector(i, spec, service) for i, spec in enumerate(specs)]
+        self.replies = replies
+        self.connectors = [RunningConnector(i, spec, service, replies)
+                           for i, spec in enumerate(specs)]
         self.watchdog_seconds = watchdog_seconds
         self.webhooks: dict[str, ConnectorHealth] = {}
         self._watchdog: asyncio.Task[None] | None = None
@@ -178,6 +217,8 @@ class ConnectorRunner:
         return [h.status() for h in healths if show is None or h.show == show]
 
     async def close(self) -> None:
+        if self.replies is not None:
+            await self.replies.close()
         tasks = [c.task for c in self.connectors if c.task is not None]
         if self._watchdog is not None:
             tasks.append(self._watchdog)

@@ -113,6 +113,17 @@ class TwitchChat:
         self.open_timeout = open_timeout
         self.name = f"twitch #{self.channel}"
         self.health = ConnectorHealth(kind="twitch", name=self.name)
+        self.connection: ClientConnection | None = None  # while joined; replies use it
+
+    async def say(self, text: str, reply_to: str = "") -> None:
+        """Send a chat message (as a reply to message ``reply_to``); needs a logged-in bot."""
+        if not self.oauth_token:
+            raise PermissionError("twitch replies need the bot's oauth_token")
+        ws = self.connection
+        if ws is None:
+            raise ConnectionError("not connected to Twitch chat")
+        tag = f"@reply-parent-msg-id={reply_to} " if reply_to else ""
+        await ws.send(f"{tag}PRIVMSG #{self.channel} :{' '.join(text.split())}")
 
     async def run(self, deliver: Deliver) -> None:
         """Read and deliver until cancelled; reconnects on every drop."""
@@ -126,7 +137,11 @@ class TwitchChat:
                 async with connect(self.url, open_timeout=self.open_timeout,
                                    close_timeout=2) as ws:
                     await self._login(ws)
-                    await self._read(ws, queue, backoff)
+                    self.connection = ws
+                    try:
+                        await self._read(ws, queue, backoff)
+                    finally:
+                        self.connection = None
             except (OSError, TimeoutError, websockets.WebSocketException, Reconnect) as exc:
                 self.health.failed(redact(f"{type(exc).__name__}: {exc}", [self.oauth_token]))
                 self.health.reconnected()

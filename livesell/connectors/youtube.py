@@ -94,7 +94,7 @@ class YouTubeChat:
                  base_url: str = DEFAULT_BASE_URL, poll_seconds: float = 5.0,
                  backoff_initial: float = 1.0, backoff_max: float = 60.0,
                  request_timeout: float = 30.0, quota_per_day: int = DEFAULT_QUOTA,
-                 show_hours: float = 0.0) -> None:
+                 show_hours: float = 0.0, oauth_token: str = "") -> None:
         if not (video_id or live_chat_id):
             raise ValueError("youtube connector needs video_id or live_chat_id")
         self.api_key = api_key
@@ -111,6 +111,8 @@ class YouTubeChat:
         self.min_interval = budget_interval(quota_per_day, show_hours) if show_hours else 0.0
         self.quota_budget = quota_per_day
         self.cursor_id = live_chat_id or video_id
+        self.chat_id = live_chat_id
+        self.oauth_token = oauth_token  # only to post replies; reading needs the API key
         self.cursor: Cursor | None = None
         self.health = ConnectorHealth(kind="youtube", name=self.name)
         self.health.quota_budget = quota_per_day
@@ -125,6 +127,7 @@ class YouTubeChat:
         async with aiohttp.ClientSession(timeout=timeout) as session:
             backoff = self._backoff()
             chat_id = self.live_chat_id or await self._resolve(session, backoff)
+            self.chat_id = chat_id  # where replies go
             if not chat_id:
                 return
             await self._poll(session, chat_id, deliver, backoff)

@@ -138,6 +138,8 @@ class Show:
     # The Facebook post (page_post id) of the live video whose Page webhook comments feed
     # this show; empty when the show takes no Facebook webhook comments.
     facebook_post_id: str = ""
+    # Talk back: reply to each buyer on their platform with what their comment made.
+    talk_back: bool = False
 
     def changed(self, changes: dict[str, Any]) -> Show:
         """A copy with some fields changed; ``flash`` and ``status`` may come as JSON values."""

@@ -126,6 +126,7 @@ async def create_show(request: web.Request) -> web.Response:
         want_int(body, "max_per_buyer", required=False, minimum=1),
         prefix.upper() if prefix else None,
         facebook_post_field(body),
+        bool(want(body, "talk_back", bool, required=False, default=False)),
     )
     return ok(show.to_json(), status=201)
 

@@ -20,6 +20,8 @@ from aiohttp import web
 
 from .. import keys
 from ..connectors.facebook_hooks import FacebookHooks
+from ..connectors.replies import ReplyQueue
+from ..connectors.reply_senders import FacebookReplier
 from ..connectors.supervisor import ConnectorRunner
 from ..domain.errors import Invalid, NotFound
 from .auth import principal, requires
@@ -28,6 +30,7 @@ from .common import ok, read_json, want
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 FACEBOOK_HOOKS: web.AppKey[FacebookHooks] = web.AppKey("facebook_hooks")
+REPLIES: web.AppKey[ReplyQueue] = web.AppKey("replies")
 MAX_POST_ID = 100
 
 
@@ -114,12 +117,46 @@ async def set_facebook_post(request: web.Request) -> web.Response:
     return ok(show.to_json())
 
 
+@routes.post("/api/shows/{id}/talkback")
+@requires("host")
+async def set_talk_back(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    enabled = want(body, "enabled", bool)
+    show = await request.app[keys.SERVICE].set_talk_back(request.match_info["id"], enabled)
+    return ok(show.to_json())
+
+
+@routes.get("/api/shows/{id}/replies")
+@requires("staff")
+async def list_replies(request: web.Request) -> web.Response:
+    """What was answered to buyers, what waits and what failed (newest last)."""
+    show = await request.app[keys.VIEWS].show(request.match_info["id"])
+    replies = request.app[REPLIES].recent(show.id)
+    counts = {state: sum(1 for r in replies if r.state == state)
+              for state in ("queued", "sent", "failed")}
+    return ok({"talk_back": show.talk_back, **counts,
+               "replies": [r.to_json() for r in replies]})
+
+
 def setup(app: web.Application) -> None:
     """Routes, the runner and the Facebook webhook service (connectors start with the app)."""
     from ..connectors.runner import make_runner
 
-    runner = make_runner(app[keys.SERVICE], app[keys.SETTINGS])
+    settings = app[keys.SETTINGS]
+    replies = ReplyQueue(app[keys.STORE], public_url_of(settings), settings.language,
+                         app[keys.CLOCK], facebook_mode=settings.facebook_reply)
+    if settings.facebook_page_token:
+        replies.add_sender(FacebookReplier(access_token=settings.facebook_page_token,
+                                           mode=settings.facebook_reply,
+                                           base_url=settings.facebook_graph_url))
+    app[REPLIES] = replies
+    runner = make_runner(app[keys.SERVICE], settings, replies)
     app[keys.CONNECTORS] = runner
     app[FACEBOOK_HOOKS] = FacebookHooks(app[keys.SERVICE], runner.webhook_health,
-                                        app[keys.CLOCK])
+                                        app[keys.CLOCK], replies)
     app.add_routes(routes)
+
+
+def public_url_of(settings: Any) -> str:
+    """Where buyers reach this server: ``public_url``, else the address it listens on."""
+    return str(settings.public_url or f"http://{settings.host}:{settings.port}")
