@@ -129,12 +129,14 @@ class FacebookHooks:
         for change in feed_changes(body):
             if change.author_id and change.author_id == change.page_id:
                 continue  # the Page's own comments: the host answering, not a buyer
-            show = await self._show_for(change.post_id)
-            if show is None:
+            routed = await self._show_for(change.post_id)
+            if routed is None:
                 continue
-            health = self.health_for(show.id)
+            health = self.health_for(routed.id)
             try:
-                await self._apply(show, change, health)
+                # The routing list may be a second old; the show itself must be current
+                # (ended, talk back switched on).
+                await self._apply(await self.service.live_show(routed.id), change, health)
             except (ShowClosed, NotFound):
                 continue  # the show ended: nothing to capture, and nothing to retry
             handled += 1

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from .models import LineState, Order
 from .money import format_vnd
 
-# Digit runs as long as a phone number, with the separators people type between digits.
-_PHONE_LIKE = re.compile(r"(?:\+?\d[\s.\-]?){8,}")
+# Vietnamese mobile numbers in the forms people type (0…, 84…, +84…, with spaces, dots or
+# dashes), so that a price such as "12.500.000" is never mistaken for one.
+_PHONE_LIKE = re.compile(r"(?<!\d)(?:\+?84|0)[\s.\-]?[35789](?:[\s.\-]?\d){8}(?!\d)")
 # Room for the longest platform limit we send to (YouTube chat: 200 characters).
 MAX_CHARS = 200
 
@@ -50,7 +51,7 @@ class ReplyLine:
 
 def scrub(text: str) -> str:
     """The text with anything that looks like a phone number cut out."""
-    return " ".join(_PHONE_LIKE.sub(" ", text).split())
+    return re.sub(r" {2,}", " ", _PHONE_LIKE.sub(" ", text)).strip()
 
 
 def lines_of(order: Order, comment_lines: Sequence[int] = ()) -> list[ReplyLine]:
