@@ -1,4 +1,4 @@
-"""The ``livesell`` command: serve, import, token, user, parse, simulate."""
+"""The ``livesell`` command: serve, import, token, user, parse, connectors, simulate."""
 
 from __future__ import annotations
 
@@ -211,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
     parse = sub.add_parser("parse", help="parse comments from stdin to JSON lines")
     parse_cmd.add_arguments(parse)
     parse.set_defaults(func=parse_cmd.run)
+
+    from .commands import connectors as connectors_cmd
+
+    conn = sub.add_parser("connectors", help="check, list, start or stop platform connectors")
+    connectors_cmd.add_arguments(conn)
+    conn.set_defaults(func=connectors_cmd.run)
 
     try:
         from .commands import simulate as simulate_cmd

@@ -13,7 +13,7 @@ from livesell.app import create_app
 from livesell.config import Settings
 from livesell.http.auth import hash_token
 from tests.conftest import ROLE_TOKENS, Clock, seed_show
-from tests.connectors.fakes import FakeFacebook, eventually
+from tests.connectors.fakes import FakeFacebook, eventually, wait_until
 from tests.connectors.fakes.relays import FakeRelay
 from tests.connectors.test_facebook_hooks import POST, change, delivery, sign
 
@@ -95,6 +95,15 @@ async def test_host_console_shows_connector_health(
     await expect(page.locator("#connectors-missing")).to_have_text(
         "≈ 3 bình luận có thể bị thiếu", timeout=TIMEOUT)
     await expect(page.locator("#facebook-post")).to_have_value(POST)
+    await expect(page.locator("#replies-summary")).to_contain_text("Đã trả lời 0")
+    await page.locator("#talk-back").check()
+    await expect(page.locator("#talk-back")).to_be_checked()
+
+    async def talk_back_on() -> bool:
+        saved = await client.app[keys.STORE].get_show(show)
+        return saved is not None and saved.talk_back
+
+    await wait_until(talk_back_on)
     await page.screenshot(path=str(tmp_path / "host-connectors-1440.png"), full_page=True)
     assert await page.evaluate("document.documentElement.scrollWidth <= innerWidth")
 

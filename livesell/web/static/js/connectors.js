@@ -69,6 +69,26 @@ async function refresh() {
   box.textContent = t("console.connectors.missing", { n: num(missing) });
 }
 
+async function refreshReplies() {
+  const result = await api("GET", `${base}/replies`);
+  if (!result.ok) return;
+  const { sent, failed, queued, replies } = result.data;
+  const box = document.getElementById("replies-summary");
+  const last = replies.filter((r) => r.state === "failed").pop();
+  box.textContent = t("console.connectors.replies", { sent: num(sent), failed: num(failed), queued: num(queued) })
+    + (last ? ` — ${last.order}: ${last.error}` : "");
+  box.classList.toggle("connector-warn", failed > 0);
+}
+
+document.getElementById("talk-back")?.addEventListener("change", async (event) => {
+  const box = event.target;
+  const result = await api("POST", `${base}/talkback`, { enabled: box.checked });
+  if (!result.ok) {
+    box.checked = !box.checked;
+    notify(t("console.error", { message: result.error.message }));
+  }
+});
+
 document.getElementById("facebook-post-form")?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const input = document.getElementById("facebook-post");
@@ -78,6 +98,7 @@ document.getElementById("facebook-post-form")?.addEventListener("submit", async 
 });
 
 if (document.getElementById("connectors")) {
-  refresh();
-  setInterval(refresh, REFRESH_MS);
+  const both = () => { refresh(); refreshReplies(); };
+  both();
+  setInterval(both, REFRESH_MS);
 }
