@@ -53,7 +53,7 @@ _KINDS: dict[str, tuple[Callable[..., Connector], set[str], set[str], set[str]]]
     "facebook_stream": (FacebookLiveStream, {"live_video_id"},
                         {"base_url", "comment_rate", "idle_seconds", "request_timeout"},
                         {"access_token"}),
-    "ssn": (SocialStreamRelay, set(), {"session", "url", "open_timeout"}, {"password"}),
+    "ssn": (SocialStreamRelay, set(), {"url", "open_timeout"}, {"session"}),
     "tiktok": (tiktok_chat, {"unique_id"}, set(), set()),
 }
 _NUMBERS = {"backoff_initial", "backoff_max", "poll_seconds", "request_timeout",

@@ -81,19 +81,17 @@ class SocialStreamRelay:
 
     source = "webhook"  # each comment names its own platform
 
-    def __init__(self, *, session: str = "", url: str = "", password: str = "",
-                 backoff_initial: float = 1.0, backoff_max: float = 30.0,
+    def __init__(self, *, session: str = "", url: str = "", backoff_initial: float = 1.0, backoff_max: float = 30.0,
                  open_timeout: float = 10.0, seen_window: int = 5000) -> None:
         if not (session or url):
             raise ValueError("ssn connector needs session (or the full relay url)")
         self.url = url or f"{DEFAULT_RELAY}/join/{session}/{API_CHANNEL}"
-        self.password = password
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.open_timeout = open_timeout
         self.seen = SeenWindow(seen_window)
         self.name = f"social stream ninja {session or 'relay'}"
-        self.secrets = [s for s in (session, password) if s]
+        self.secrets = [session] if session else []  # whoever has it reads the chat
         self.health = ConnectorHealth(kind="ssn", name=self.name, official=False)
 
     async def run(self, deliver: Deliver) -> None:
