@@ -18,8 +18,8 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ VERBS = ("add", "edited", "remove")
 MEMO_STATUSES = frozenset({CommentStatus.ORDERED, CommentStatus.WAITLISTED,
                            CommentStatus.CANCELLED, CommentStatus.REVIEW})
 SHOWS_TTL = 2.0
+ReadComment = Callable[[str], Awaitable[str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +114,12 @@ class FacebookHooks:
 
     def __init__(self, service: CaptureService, health_for: Callable[[str], ConnectorHealth],
                  clock: Callable[[], float] = time.time,
-                 replies: ReplyQueue | None = None) -> None:
+                 replies: ReplyQueue | None = None,
+                 read_comment: ReadComment | None = None) -> None:
         self.service = service
         self.replies = replies
+        # Reads a comment's current text from the Graph API, for changes that carry none.
+        self.read_comment = read_comment
         self.store = service.store
         self.health_for = health_for
         self.clock = clock
@@ -147,6 +151,14 @@ class FacebookHooks:
         if change.verb == "remove":
             await self._removed(show_id, change)
             return
+        if not change.text and self.read_comment is not None:
+            # Facebook may leave the text out (photos, some edits): read the comment itself.
+            try:
+                text = await self.read_comment(change.comment_id)
+            except Exception as exc:  # a failed read must not make Facebook retry forever
+                health.failed(f"reading comment {change.comment_id}: {exc}")
+                text = None
+            change = replace(change, text=text or "")
         comment = change.comment()
         results = await self.service.ingest(show_id, [comment], "facebook")
         result = results[0]

@@ -62,6 +62,29 @@ class FacebookReplier:
                     data={"message": reply.text, "access_token": self.access_token})
 
 
+class GraphReader:
+    """Reads one comment's current text with the Page token (for webhook edits)."""
+
+    def __init__(self, *, access_token: str, base_url: str = DEFAULT_BASE_URL,
+                 api_version: str = DEFAULT_API_VERSION, request_timeout: float = 15.0) -> None:
+        self.access_token = access_token
+        self.base = f"{base_url.rstrip('/')}/{api_version}"
+        self.timeout = aiohttp.ClientTimeout(total=request_timeout)
+
+    async def __call__(self, comment_id: str) -> str | None:
+        params = {"fields": "message", "access_token": self.access_token}
+        async with aiohttp.ClientSession(timeout=self.timeout) as session:
+            async with session.get(f"{self.base}/{comment_id}", params=params) as resp:
+                try:
+                    body = await resp.json(content_type=None)
+                except ValueError:
+                    body = None
+                if resp.status >= 400:
+                    raise PlatformError(resp.status, error_reason(body), retry_after(resp.headers))
+        message = body.get("message") if isinstance(body, dict) else None
+        return message if isinstance(message, str) else None
+
+
 class YouTubeReplier:
     """Posts to the live chat the connector reads, with an OAuth token of the channel."""
 

@@ -81,8 +81,9 @@ class SocialStreamRelay:
 
     source = "webhook"  # each comment names its own platform
 
-    def __init__(self, *, session: str = "", url: str = "", backoff_initial: float = 1.0, backoff_max: float = 30.0,
-                 open_timeout: float = 10.0, seen_window: int = 5000) -> None:
+    def __init__(self, *, session: str = "", url: str = "", backoff_initial: float = 1.0,
+                 backoff_max: float = 30.0, open_timeout: float = 10.0,
+                 seen_window: int = 5000) -> None:
         if not (session or url):
             raise ValueError("ssn connector needs session (or the full relay url)")
         self.url = url or f"{DEFAULT_RELAY}/join/{session}/{API_CHANNEL}"

@@ -21,7 +21,7 @@ from aiohttp import web
 from .. import keys
 from ..connectors.facebook_hooks import FacebookHooks
 from ..connectors.replies import ReplyQueue
-from ..connectors.reply_senders import FacebookReplier
+from ..connectors.reply_senders import FacebookReplier, GraphReader
 from ..connectors.supervisor import ConnectorRunner
 from ..domain.errors import Invalid, NotFound
 from .auth import principal, requires
@@ -152,8 +152,11 @@ def setup(app: web.Application) -> None:
     app[REPLIES] = replies
     runner = make_runner(app[keys.SERVICE], settings, replies)
     app[keys.CONNECTORS] = runner
+    reader = (GraphReader(access_token=settings.facebook_page_token,
+                          base_url=settings.facebook_graph_url)
+              if settings.facebook_page_token else None)
     app[FACEBOOK_HOOKS] = FacebookHooks(app[keys.SERVICE], runner.webhook_health,
-                                        app[keys.CLOCK], replies)
+                                        app[keys.CLOCK], replies, reader)
     app.add_routes(routes)
 
 

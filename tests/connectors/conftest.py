@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import suppress
 from typing import Any
 
 import pytest
@@ -48,9 +50,28 @@ async def make_app(request: pytest.FixtureRequest, aiohttp_client: Any, settings
 
     yield build
     if request.param == "redis":
+        for client in made:
+            await client.close()
+            await close_socketio_redis(client)
         from livesell.store.redis import RedisStore
 
         cleanup = RedisStore(REDIS_URL, prefix=base.redis_prefix)
         await cleanup.start()
         await cleanup.delete_everything()
         await cleanup.close()
+
+
+async def close_socketio_redis(client: TestClient) -> None:
+    """Stop python-socketio's Redis manager of a closed app: the app's shutdown leaves its
+    listener task and connections open, which a long-running server never notices but a test
+    process does (unclosed sockets)."""
+    manager = client.app[keys.HUB].sio.manager
+    task = getattr(manager, "thread", None)
+    if isinstance(task, asyncio.Task):
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+    for name in ("pubsub", "redis"):
+        resource = getattr(manager, name, None)
+        if resource is not None:
+            await resource.aclose()

@@ -202,3 +202,53 @@ async def test_host_stops_and_starts_a_connector(make_app: AppFactory,
                               headers=auth())).status == 404
     assert (await client.post(f"/api/shows/{show}/connectors/x/start",
                               headers=auth())).status in (400, 404)
+
+
+async def test_a_crash_mid_backlog_loses_and_doubles_nothing(make_app: AppFactory,
+                                                             aiohttp_server: Any) -> None:
+    youtube = FakeYouTube(page_size=2, interval_ms=30)
+    facebook = FakeFacebook(page_size=3)
+    for i in range(12):
+        youtube.say(f"LCC.{i}", "chốt A2", channel=f"UC{i}")
+        facebook.say(f"c{i}", "chốt C1" if i < 8 else "hello", user=f"f{i}")
+    show = await new_show(make_app)
+    entries = [
+        {"kind": "youtube", "show": show, "video_id": youtube.video_id,
+         "api_key": youtube.api_key, "base_url": await serve(aiohttp_server, youtube.app()),
+         **FAST},
+        {"kind": "facebook", "show": show, "live_video_id": facebook.video_id,
+         "access_token": facebook.token, "poll_seconds": 0.02,
+         "base_url": await serve(aiohttp_server, facebook.app()), **FAST},
+    ]
+    client = await make_app(connectors=entries)
+
+    async def some() -> bool:
+        return (await held(client, show)).get("A2:", 0) >= 4
+
+    await wait_until(some)
+    await client.close()  # wherever the connectors were, between capture and cursor
+    client = await make_app(connectors=entries)  # and once more, later in the backlog
+
+    async def more() -> bool:
+        return (await held(client, show)).get("A2:", 0) >= 8
+
+    await wait_until(more)
+    await client.close()
+    client = await make_app(connectors=entries)
+    await held_is(client, show, "A2:", 12)
+    await held_is(client, show, "C1:", 8)
+    orders = await client.app[keys.STORE].list_orders(show)
+    assert len(orders) == 12 + 8
+
+
+async def test_the_watchdog_flags_a_quiet_connector(make_app: AppFactory,
+                                                    aiohttp_server: Any) -> None:
+    youtube = FakeYouTube()
+    show = await new_show(make_app)
+    entry = {"kind": "youtube", "show": show, "video_id": youtube.video_id,
+             "api_key": youtube.api_key, "base_url": await serve(aiohttp_server, youtube.app()),
+             **FAST}
+    client = await make_app(connectors=[entry], connector_watchdog_seconds=0.3)
+    await eventually(lambda: status(client, show).state == "quiet")
+    youtube.say("LCC.1", "chốt A2", channel="UC1")
+    await eventually(lambda: status(client, show).state == "live")

@@ -248,3 +248,24 @@ async def test_replies_are_paced_retried_and_never_repeated(client: TestClient) 
     assert await again.captured(show, True, comments, results) == 0
     chatter = [CaptureResult("x", CommentStatus.QUESTION)]
     assert await again.captured(show, True, [{"source": "sim", "id": "x"}], chatter) == 0
+
+
+async def test_an_edit_without_its_text_is_read_back_from_facebook(
+        aiohttp_client: Any, settings: Any, graph: tuple[FakeFacebook, str]) -> None:
+    fake, url = graph
+    client = await fb_client(aiohttp_client, settings, url, "private")
+    show = await seed_show(client, facebook_post_id=POST)
+    raw = delivery(change("add", "1", "chốt A2"))
+    await client.post("/hooks/facebook", data=raw, headers=sign(raw))
+    fake.comments.append({"id": "998877_1", "message": "chốt A2 x4"})  # its text now
+    raw = delivery(change("edited", "1"))  # no message in the change
+    assert (await client.post("/hooks/facebook", data=raw, headers=sign(raw))).status == 200
+    resp = await client.get(f"/api/shows/{show}/review", headers=auth())
+    [item] = (await resp.json())["review"]
+    assert item["text"] == "chốt A2 x4"
+    # Graph refusing the read still answers Facebook 200 (no retry storm), and says why.
+    fake.token = "rotated"
+    raw = delivery(change("add", "2", user="u2"))
+    assert (await client.post("/hooks/facebook", data=raw, headers=sign(raw))).status == 200
+    [hook] = client.app[keys.CONNECTORS].statuses(show)
+    assert "reading comment" in hook.last_error

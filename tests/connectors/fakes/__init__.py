@@ -160,6 +160,7 @@ class FakeFacebook:
         app = web.Application()
         app.router.add_get("/v19.0/{video}/comments", self._comments)
         app.router.add_post("/v19.0/{comment}/{edge:private_replies|comments}", self._reply)
+        app.router.add_get("/v19.0/{comment}", self._one)
         app.router.add_get("/{video}/live_comments", self._live_comments)
         return app
 
@@ -205,6 +206,15 @@ class FakeFacebook:
         finally:
             self.streams.remove(queue)
         return resp
+
+    async def _one(self, request: web.Request) -> web.Response:
+        if request.query.get("access_token") != self.token:
+            return self._error(400, 190, "Invalid OAuth access token")
+        wanted = request.match_info["comment"]
+        for item in self.comments:
+            if item["id"] == wanted or item["id"].endswith(f"_{wanted.rpartition('_')[2]}"):
+                return _json(200, {"id": wanted, "message": item["message"]})
+        return self._error(400, 100, "Object does not exist")
 
     async def _reply(self, request: web.Request) -> web.Response:
         form = await request.post()
