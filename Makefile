@@ -4,17 +4,24 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
 
-.PHONY: demo serve install install-test test test-fast lint bench clean
+.PHONY: demo serve install install-test test test-fast lint bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+# Editable installs, redone only when pyproject.toml changed (so `make demo` starts at once).
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	touch $@
 
-install-test: $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 	bash scripts/test-services.sh
 
 # Install, then run the server with the demo catalog and a live demo show (embedded SQLite).
@@ -42,6 +49,10 @@ bench: install-test
 	$(BIN)/python -m bench.stores --write
 	$(BIN)/python -m bench.intake --write
 	for s in b1 b2 b3 b4 b7 b8; do $(BIN)/python -m bench $$s --write || exit 1; done
+
+# A wheel and an sdist in dist/, as a release would publish them.
+dist: install-test
+	$(BIN)/python -m build --outdir dist .
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

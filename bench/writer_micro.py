@@ -1,7 +1,7 @@
 """``python -m bench.writer_micro`` — writer CPU per captured order comment on SQLite.
 
 Builds a store in a temporary folder (5 products x 4 variants = 20 variants), then calls
-``sqlite_orders.capture_one`` directly on a connection from ``sqlite_engine.connect``, in
+``store.sqlite.capture.capture_one`` directly on a connection from ``engine.connect``, in
 batches of 250 inside BEGIN IMMEDIATE / COMMIT (one savepoint per comment, like the engine),
 and reports ``time.process_time`` per capture. Two scenarios:
 
@@ -24,10 +24,11 @@ import time
 from pathlib import Path
 
 from livesell.domain.models import Comment, CommentStatus, Product, Show, ShowStatus, Variant
-from livesell.store import sqlite_orders as ops
 from livesell.store.base import CaptureItem, CaptureRequest
 from livesell.store.sqlite import SqliteStore
-from livesell.store.sqlite_engine import connect
+from livesell.store.sqlite.capture import capture_one
+from livesell.store.sqlite.engine import connect
+from livesell.store.sqlite.writer import WriterCache
 
 NOW = 1_800_000_000.0
 BATCH = 250
@@ -63,7 +64,7 @@ def run(scenario: str, count: int, profile: bool = False) -> tuple[float, dict[s
         path = Path(folder) / "micro.db"
         asyncio.run(_prepare(path, stock))
         conn = connect(path, "FULL")
-        cache = ops.WriterCache()
+        cache = WriterCache()
         reqs = _requests(count, buyers)
         statuses: dict[str, int] = {}
 
@@ -72,7 +73,7 @@ def run(scenario: str, count: int, profile: bool = False) -> tuple[float, dict[s
                 conn.execute("BEGIN IMMEDIATE")
                 for req in reqs[start:start + BATCH]:
                     conn.execute("SAVEPOINT op")
-                    done = ops.capture_one(conn, req, NOW, cache)
+                    done = capture_one(conn, req, NOW, cache)
                     conn.execute("RELEASE op")
                     key = str(done.result.status)
                     statuses[key] = statuses.get(key, 0) + 1

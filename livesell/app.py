@@ -7,6 +7,7 @@ the realtime hub, then background tasks (hold sweeper, connectors). Nothing happ
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -20,15 +21,18 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from . import keys
+from .backup import periodic_backup_ctx
 from .capture.bus import EventBus
 from .capture.service import CaptureService
 from .capture.views import ShowViews
 from .config import Settings
 from .connectors.runner import connectors_ctx
-from .http import api_orders, api_shows, consoles, pages
+from .http import api_orders, api_shows, consoles, ops, pages
 from .http import connectors as connector_routes
+from .http.auth import principal_for_token
 from .http.common import errors_middleware
-from .realtime.hub import stop_tasks
+from .metrics import Metrics
+from .plumbing import stop_tasks
 from .store.base import Store
 
 log = logging.getLogger(__name__)
@@ -64,9 +68,10 @@ def session_key(settings: Settings) -> bytes:
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = app[keys.STORE]
     await store.start()
+    app[keys.LIFECYCLE]["started"] = True
     info = getattr(store, "persistence_info", None)
     if info is not None:
-        from .store.redis_codec import persistence_warning
+        from .store.redis.codec import persistence_warning
 
         if warning := persistence_warning(await info()):
             log.warning("%s", warning)
@@ -86,32 +91,39 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     """Build the whole application for these settings. Tests and the CLI both call this."""
     clock = clock or time.time
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[errors_middleware])
+                          middlewares=[errors_middleware, ops.context_middleware])
     setup_session(app, EncryptedCookieStorage(
         session_key(settings), cookie_name="livesell_session", httponly=True,
         secure=settings.cookie_secure, samesite="Lax", max_age=12 * 3600))
     app[keys.SETTINGS] = settings
     app[keys.TOKEN_CACHE] = {}
     app[keys.CLOCK] = clock
+    app[keys.METRICS] = Metrics()
+    app[keys.LIFECYCLE] = {"started": False, "stopping": False}
     app[keys.STORE] = store or make_store(settings)
     app[keys.BUS] = EventBus()
     app[keys.SERVICE] = CaptureService(app[keys.STORE], app[keys.BUS], settings, clock)
     app[keys.VIEWS] = ShowViews(app[keys.STORE], settings.ticker_size, clock)
     app.cleanup_ctx.append(_store_ctx)
 
-    from .realtime.hub import setup_realtime
+    from .realtime.hub import RealtimeHub, setup_realtime
 
     manager = None
     if settings.store.startswith(("redis://", "rediss://")):
         from .realtime.relay import redis_manager
 
         manager = redis_manager(settings.store, settings.redis_prefix)
-    setup_realtime(app, manager)
+    app[keys.HUB] = RealtimeHub(
+        settings, store=app[keys.STORE], views=app[keys.VIEWS], service=app[keys.SERVICE],
+        clock=clock, tokens=functools.partial(principal_for_token, app), manager=manager)
+    setup_realtime(app, app[keys.HUB], app[keys.BUS])
     app.cleanup_ctx.append(_sweeper_ctx)
     app.cleanup_ctx.append(connectors_ctx)
+    app.cleanup_ctx.append(periodic_backup_ctx)
     app.add_routes(api_shows.routes)
     app.add_routes(api_orders.routes)
     pages.setup(app)
     consoles.setup(app)
+    ops.setup(app)
     connector_routes.setup(app)
     return app

@@ -1,4 +1,5 @@
-"""The ``livesell`` command: serve, import, token, user, parse, connectors, simulate."""
+"""The ``livesell`` command: serve, import, token, user, backup, restore, parse, connectors,
+simulate."""
 
 from __future__ import annotations
 
@@ -75,8 +76,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args, host=args.host, port=args.port,
                          demo=True if args.demo else None)
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .logs import setup_logging
+
+    setup_logging(settings.log_level, settings.log_format)
     if settings.store == "sqlite" and (problem := _check_data_dir(settings.data_path)):
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -206,7 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(add)
     add.set_defaults(func=cmd_user)
 
+    from .commands import backup as backup_cmd
     from .commands import parse as parse_cmd
+
+    backup_cmd.add_commands(sub)
 
     parse = sub.add_parser("parse", help="parse comments from stdin to JSON lines")
     parse_cmd.add_arguments(parse)

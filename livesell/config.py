@@ -65,6 +65,12 @@ class Settings:
     demo: bool = False
     # Mappings are not hashable; leaving them out of the hash keeps Settings usable as a key.
     connectors: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
+    # operations
+    log_format: str = "text"
+    metrics_token: str = ""
+    backup_dir: str = ""
+    backup_every_minutes: int = 0
+    backup_keep: int = 24
     # -- platform connectors (Facebook Page webhooks, health) --
     facebook_verify_token: str = ""
     facebook_app_secret: str = ""
@@ -86,6 +92,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "sqlite_synchronous": ("FULL", "NORMAL", "OFF"),
     "language": ("vi", "en"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "log_format": ("text", "json"),
     "facebook_reply": ("private", "comment"),
 }
 _POSITIVE = {
@@ -158,6 +165,9 @@ def validate(settings: Settings, source: str = "<settings>") -> Settings:
     for name in _POSITIVE:
         if getattr(settings, name) <= 0:
             raise ConfigError(f"{source}: setting '{name}' must be positive")
+    if settings.backup_every_minutes < 0 or settings.backup_keep < 1:
+        raise ConfigError(f"{source}: settings 'backup_every_minutes' must be >= 0 and "
+                          "'backup_keep' >= 1")
     if settings.group_commit_ms < 0:
         raise ConfigError(f"{source}: setting 'group_commit_ms' must be >= 0")
     if not (settings.store == "sqlite" or settings.store.startswith(("redis://", "rediss://"))):

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .capture.service import CaptureService
     from .capture.views import ShowViews
     from .connectors.supervisor import ConnectorRunner
+    from .metrics import Metrics
     from .realtime.hub import RealtimeHub
     from .store.base import Store
 
@@ -26,4 +27,8 @@ JINJA: web.AppKey[Any] = web.AppKey("jinja")
 CLOCK: web.AppKey[Any] = web.AppKey("clock")
 # token hash -> (when checked, Principal): known bearer tokens, kept briefly
 TOKEN_CACHE: web.AppKey[dict[str, Any]] = web.AppKey("token_cache")
+# Prometheus registry of this app
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+# start-up and shutdown flags for /readyz: {"started": bool, "stopping": bool}
+LIFECYCLE: web.AppKey[dict[str, Any]] = web.AppKey("lifecycle")
 CONNECTORS: web.AppKey[ConnectorRunner] = web.AppKey("connectors")

@@ -89,6 +89,8 @@ class CaptureService:
         self.clock = clock
         self._parsers: dict[str, tuple[float, tuple[Any, ...], Parser]] = {}
         self._shows: dict[str, tuple[float, Show]] = {}
+        # told (sources, statuses, seconds) after each answered batch (metrics)
+        self.observer: Callable[[list[str], list[str], float], None] | None = None
 
     # -- parsing ---------------------------------------------------------------------------
 
@@ -133,13 +135,16 @@ class CaptureService:
     async def ingest(self, show_id: str, batch: Sequence[Any],
                      default_source: str = "webhook") -> list[CaptureResult]:
         """Parse, store and act on a batch; answers come back only once all are committed."""
+        started = time.perf_counter()
         show = await self.live_show(show_id)
         parser = await self.parser_for(show)
         now = self.clock()
         answers: list[CaptureResult | None] = []
         requests: list[CaptureRequest] = []
+        sources: list[str] = []
         for raw in batch:
             incoming = read_comment(raw, default_source)
+            sources.append(default_source if isinstance(incoming, str) else incoming.source)
             if isinstance(incoming, str):
                 cid = str(raw.get("id", "")) if isinstance(raw, Mapping) else ""
                 answers.append(CaptureResult(cid, CommentStatus.REJECTED, reason=incoming))
@@ -166,6 +171,8 @@ class CaptureService:
             done = next(results)
             self.bus.publish(done.events)
             out.append(done.result)
+        if self.observer is not None:
+            self.observer(sources, [str(r.status) for r in out], time.perf_counter() - started)
         return out
 
     # -- staff -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ Clock = Callable[[], float]
 
 # States a source can be in, in the words the console shows.
 STARTING = "starting"  # not read anything yet
-LIVE = "live"  # reading, comments arrive
+LIVE = "live"  # connected and reading
 QUIET = "quiet"  # reading, but no comment for longer than the watchdog allows
 RETRYING = "retrying"  # the platform or the network failed; retrying with backoff
 STOPPED = "stopped"  # stopped by the host (or configured off)
@@ -104,9 +104,9 @@ class ConnectorHealth:
         self._quiet_logged = False
 
     def working(self) -> None:
-        """The platform answered: a retrying source is reading again."""
+        """The platform answered (or the stream is joined): the source is reading."""
         if self.state in (STARTING, RETRYING):
-            self.state = LIVE if self.last_comment_at is not None else STARTING
+            self.state = LIVE
 
     def failed(self, reason: str) -> None:
         self.errors += 1

@@ -1,7 +1,7 @@
 """Who is calling: bearer tokens, the admin token, or a console session cookie.
 
-Roles rank owner > host > staff; ``ingest`` may only post comments. Tokens are stored as
-SHA-256 hashes, passwords with scrypt.
+Roles and the principal live in :mod:`livesell.access`. Tokens are stored as SHA-256
+hashes, passwords with scrypt.
 """
 
 from __future__ import annotations
@@ -12,40 +12,24 @@ import hmac
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp_session import get_session
 
 from .. import keys
 
-ROLES = ("ingest", "staff", "host", "owner")
-RANK = {"ingest": 0, "staff": 1, "host": 2, "owner": 3}
+# re-exported: callers that import these from here keep working
+from ..access import RANK as RANK
+from ..access import ROLES as ROLES
+from ..access import Principal as Principal
+from ..access import hash_token as hash_token
+from ..access import principal_for_session as principal_for_session
+
 PRINCIPAL = web.RequestKey("principal", object)
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    role: str
-    name: str
-    via: str  # "token", "admin" or "session"
-
-    def allows(self, role: str) -> bool:
-        if role == "ingest":
-            return True
-        return self.role != "ingest" and RANK[self.role] >= RANK[role]
-
-    @property
-    def actor(self) -> str:
-        return f"{self.role}:{self.name}"
 
 
 def new_token() -> str:
     return "ls_" + secrets.token_urlsafe(24)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
@@ -89,14 +73,6 @@ async def principal_for_token(app: web.Application, token: str) -> Principal | N
             cache.clear()
         cache[digest] = (now, principal)
     return principal
-
-
-async def principal_for_session(request: web.Request) -> Principal | None:
-    session = await get_session(request)
-    role, name = session.get("role"), session.get("user")
-    if isinstance(role, str) and isinstance(name, str) and role in RANK:
-        return Principal(role, name, "session")
-    return None
 
 
 async def identify(request: web.Request) -> Principal | None:

@@ -157,6 +157,9 @@ def setup(app: web.Application) -> None:
               if settings.facebook_page_token else None)
     app[FACEBOOK_HOOKS] = FacebookHooks(app[keys.SERVICE], runner.webhook_health,
                                         app[keys.CLOCK], replies, reader)
+    # /metrics reads connector health at scrape time, as plain JSON-shaped dicts.
+    app[keys.METRICS].add_source(
+        "connectors", lambda: {"connectors": [s.to_json() for s in runner.statuses()]})
     app.add_routes(routes)
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,11 +43,9 @@ import socketio  # type: ignore[import-untyped,unused-ignore]
 from aiohttp import web
 
 from . import engineio_compat as compat
+from .framing import EIO_MESSAGE, SIO_EVENT, event_prefix, websocket_text_frame
 
 logger = logging.getLogger(__name__)
-
-_SIO_EVENT = 2  # socket.io packet type EVENT
-_EIO_MESSAGE = "4"  # engine.io packet type MESSAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +75,6 @@ class _Viewer:
 
     def closed(self) -> bool:
         return self.ws is not None and self.ws.closed
-
-
-def websocket_text_frame(payload: bytes) -> bytes:
-    """An unmasked, final, uncompressed RFC 6455 text frame carrying ``payload``."""
-    n = len(payload)
-    if n < 126:
-        header = struct.pack("!BB", 0x81, n)
-    elif n < 65536:
-        header = struct.pack("!BBH", 0x81, 126, n)
-    else:
-        header = struct.pack("!BBQ", 0x81, 127, n)
-    return header + payload
 
 
 def after_join_wave() -> None:
@@ -136,7 +121,7 @@ class ViewerFanout:
         # Callers that only ever push JSON data (livesell's own payloads) skip the packet
         # class's recursive search for binary attachments: one json.dumps per push.
         self._json_only = json_only
-        self._prefix_bytes = ("42" + ("" if namespace == "/" else namespace + ",")).encode()
+        self._prefix_bytes = (EIO_MESSAGE + event_prefix(namespace)).encode()
         self._registry = compat.install(sio)
         self._shows: dict[str, dict[str, _Viewer]] = {}
         self._viewers: dict[str, _Viewer] = {}
@@ -220,11 +205,11 @@ class ViewerFanout:
             args = [data]
         else:
             args = []
-        pkt = self._sio.packet_class(_SIO_EVENT, namespace=self._namespace, data=[event, *args])
+        pkt = self._sio.packet_class(SIO_EVENT, namespace=self._namespace, data=[event, *args])
         encoded = pkt.encode()
         if not isinstance(encoded, str):
             return None
-        return websocket_text_frame((_EIO_MESSAGE + encoded).encode("utf-8"))
+        return websocket_text_frame((EIO_MESSAGE + encoded).encode("utf-8"))
 
     async def broadcast(self, show_id: str, event: str, data: Any) -> FanoutStats:
         """Send ``event`` with ``data`` to every viewer of ``show_id``.

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
+from livesell import keys
 from livesell.cli import main
 from tests.conftest import OWNER, seed_show
 from tests.connectors.conftest import AppFactory
+from tests.connectors.fakes import eventually
 from tests.connectors.fakes.relays import FakeRelay
 
 
@@ -51,5 +53,11 @@ async def test_list_stop_start_on_a_running_server(make_app: AppFactory, aiohttp
         assert await asyncio.to_thread(cli, "start", "0") == 0
         assert await asyncio.to_thread(cli, "stop") == 2
         assert await asyncio.to_thread(cli, "stop", "7") == 1
+        # The same health, as Prometheus figures.
+        runner = client.app[keys.CONNECTORS]
+        await eventually(lambda: runner.statuses(show)[0].state == "live")
+        text = await (await client.get("/metrics")).text()
+        assert f'livesell_connector_up{{connector="social stream ninja relay",show="{show}"}} 1.0' \
+            in text
     finally:
         await relay.stop()

@@ -19,7 +19,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from livesell.realtime import engineio_compat
-from livesell.realtime.fanout import FanoutStats, ViewerFanout, websocket_text_frame
+from livesell.realtime.fanout import FanoutStats, ViewerFanout
+from livesell.realtime.framing import websocket_text_frame
 
 NS = "/live"
 DEADLINE = 2.0

@@ -18,9 +18,8 @@ from redis.exceptions import ResponseError
 from livesell.domain.errors import NotFound, StoreUnavailable
 from livesell.domain.events import StockChanged
 from livesell.domain.models import CommentStatus, LineState
-from livesell.store import redis_codec as codec
 from livesell.store.base import CaptureItem
-from livesell.store.redis import CAPTURE_CHUNK, RedisStore, persistence_warning
+from livesell.store.redis import CAPTURE_CHUNK, RedisStore, codec, persistence_warning
 from tests.store.conftest import REDIS_URL
 from tests.store.test_contract import NOW, levels, order_req, setup_show
 

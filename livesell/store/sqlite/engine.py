@@ -184,6 +184,8 @@ class SqliteEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.batches = 0
         self.operations = 0
+        # called on the writer thread with each group commit's seconds (metrics)
+        self.commit_observer: Callable[[float], None] | None = None
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -261,6 +263,7 @@ class SqliteEngine:
 
     def _commit(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
         outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        started = time.perf_counter()
         try:
             conn.execute("BEGIN IMMEDIATE")
             # Another process (``livesell import`` while serving, say) committed since our
@@ -291,6 +294,8 @@ class SqliteEngine:
             outcomes = [(future, None, exc) for _, future in batch]
         self.batches += 1
         self.operations += len(batch)
+        if self.commit_observer is not None:
+            self.commit_observer(time.perf_counter() - started)
         assert self._loop is not None
         try:
             self._loop.call_soon_threadsafe(_settle, outcomes)

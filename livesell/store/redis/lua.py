@@ -1,7 +1,7 @@
 """The Lua scripts of the Redis store: loaded once, called by SHA, reloaded on ``NOSCRIPT``.
 
 Each write script is ``common.lua`` (the write buffer, stock and order helpers), optionally
-``items.lua`` (adding items to a buyer's order), then its own body; see ``redis_scripts/``.
+``items.lua`` (adding items to a buyer's order), then its own body; see ``scripts/``.
 
 Every call passes one key, ``{prefix}:seq``, so a Redis Cluster client routes it to the slot
 that holds all of the deployment's keys; the scripts derive the other key names from the
@@ -35,7 +35,7 @@ LAYOUT: dict[str, tuple[str, ...]] = {
 
 def source(name: str) -> str:
     """The full text of one script."""
-    folder = resources.files(__package__).joinpath("redis_scripts")
+    folder = resources.files(__package__).joinpath("scripts")
     return "\n".join(folder.joinpath(f"{part}.lua").read_text("utf-8")
                      for part in LAYOUT[name])
 

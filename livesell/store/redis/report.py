@@ -6,7 +6,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..domain.models import LineState, Order
+from ...domain.models import LineState, Order
+from .conn import reachable as _reachable
+from .orders import RedisOrders
 
 
 def build_report(orders: Sequence[Order], comment_counts: Mapping[str, Any]) -> dict[str, Any]:
@@ -34,3 +36,13 @@ def build_report(orders: Sequence[Order], comment_counts: Mapping[str, Any]) -> 
         "minutes": [{"minute": m, "units": u, "amount": a}
                     for m, (u, a) in sorted(minutes.items())],
     }
+
+
+class RedisReport(RedisOrders):
+    """Reads the show's orders (``_show_orders``) and its comment counts."""
+
+    async def report(self, show_id: str) -> dict[str, Any]:
+        orders = await self._show_orders(show_id)
+        with _reachable():
+            counts = await self.client.hgetall(self.key("show", show_id, "comments"))
+        return build_report(orders, {str(k): v for k, v in counts.items()})

@@ -13,9 +13,9 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeout
 
-from ..domain.errors import StoreUnavailable
-from . import redis_codec as codec
-from .redis_lua import Scripts
+from ...domain.errors import StoreUnavailable
+from . import codec
+from .lua import Scripts
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 from redis.exceptions import ResponseError
 
-from ..domain import rules
-from ..domain.errors import (
+from ...domain import rules
+from ...domain.errors import (
     DomainError,
     IllegalTransition,
     Invalid,
@@ -25,7 +25,7 @@ from ..domain.errors import (
     SoldOut,
     StaleVersion,
 )
-from ..domain.events import (
+from ...domain.events import (
     CommentReceived,
     Event,
     OrderChanged,
@@ -33,7 +33,7 @@ from ..domain.events import (
     ReviewAdded,
     StockChanged,
 )
-from ..domain.models import (
+from ...domain.models import (
     AuditEntry,
     Contact,
     FlashDeal,

@@ -1,0 +1,149 @@
+"""The ``/staff`` namespace: consoles of signed-in staff, each order as it changes, stats.
+
+Consoles must see every order, so their pushes are never skipped; what changed is flushed
+every ``STAFF_FLUSH_SECONDS`` (latest version of each order only), and live numbers once a
+second to every show with a console open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import socketio  # type: ignore[import-untyped,unused-ignore]
+
+from ..access import RANK, Principal, principal_for_session
+from ..store.base import Store
+from . import names
+from .fanout import ViewerFanout
+from .shows import Shows, ShowState
+
+log = logging.getLogger(__name__)
+
+# Console pushes: often enough to feel instant, rarely enough that a buyer's burst of comments
+# becomes one push of the latest order.
+STAFF_FLUSH_SECONDS = 0.025
+
+TokenCheck = Callable[[str], Awaitable[Principal | None]]
+
+
+class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    """Staff and host consoles: sign-in on connect, order and review pushes, live stats."""
+
+    def __init__(self, sio: socketio.AsyncServer, fanout: ViewerFanout, shows: Shows, *,
+                 store: Store, tokens: TokenCheck, viewer_count: Callable[[str], int],
+                 clock: Callable[[], float], relayed: bool) -> None:
+        super().__init__(names.STAFF)
+        self.sio = sio
+        self.staff_fanout = fanout
+        self.shows = shows
+        self.store = store
+        self.tokens = tokens
+        self.viewer_count = viewer_count
+        self.clock = clock
+        self.relayed = relayed
+        self.staff_rooms: dict[str, int] = {}
+        self.running = True
+
+    def state(self, show_id: str) -> ShowState:
+        return self.shows.state(show_id)
+
+    def watched(self, show_id: str) -> bool:
+        """Whether a console may be watching this show: one on this node, or, with several
+        nodes, possibly one on another (their consoles get our orders through Redis)."""
+        return self.relayed or self.staff_rooms.get(show_id, 0) > 0
+
+    # -- pushes ----------------------------------------------------------------------------
+
+    async def flush_staff(self) -> None:
+        """Send consoles every order that changed since the last flush, latest version only."""
+        for show_id, state in list(self.shows.items()):
+            if state.reviews:
+                reviews, state.reviews = state.reviews, []
+                for item in reviews:
+                    await self.push_staff(show_id, names.REVIEW, item.to_json())
+            if not state.orders:
+                continue
+            changed, state.orders = state.orders, {}
+            given = [order for order in changed.values() if order is not None]
+            missing = [code for code, order in changed.items() if order is None]
+            orders = given + (await self.store.get_orders(missing) if missing else [])
+            for order in orders:
+                await self.push_staff(show_id, names.ORDER, order.to_json(audit=False))
+
+    async def push_staff(self, show_id: str, event: str, data: Any) -> None:
+        """To every console of a show: through Redis to every node, or straight to ours."""
+        if self.relayed:
+            await self.sio.emit(event, data, room=names.show_room(show_id),
+                                namespace=names.STAFF)
+        else:
+            await self.staff_fanout.broadcast(show_id, event, data)
+
+    async def run_staff_flush(self) -> None:
+        while self.running:
+            await asyncio.sleep(STAFF_FLUSH_SECONDS)
+            try:
+                await self.flush_staff()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("staff flush failed")
+
+    async def stats(self, show_id: str) -> dict[str, Any]:
+        """Live numbers for the consoles: orders a minute, revenue, viewers, per product."""
+        now = self.clock()
+        state = self.state(show_id)
+        while state.orders_at and now - state.orders_at[0] >= 60:
+            state.orders_at.popleft()
+        levels = await self.store.stock(tuple(state.lineup) or None)
+        return {
+            "show": show_id, "viewers": self.viewer_count(show_id),
+            "orders_per_min": len(state.orders_at),
+            "revenue": sum(level.sold * level.price for level in levels),
+            "products": [level.to_json() for level in levels], "at": now,
+        }
+
+    async def run_stats(self) -> None:
+        while self.running:
+            await asyncio.sleep(1.0)
+            for show_id in [s for s, n in self.staff_rooms.items() if n > 0]:
+                try:
+                    await self.sio.emit(names.STATS, await self.stats(show_id),
+                                        room=names.show_room(show_id), namespace=names.STAFF)
+                except Exception:
+                    log.exception("stats push failed")
+
+    # -- namespace events ------------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        request = environ.get("aiohttp.request")
+        principal = None
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if isinstance(token, str) and token:
+            principal = await self.tokens(token)
+        elif request is not None:
+            principal = await principal_for_session(request)
+        if principal is None or principal.role == "ingest" or RANK[principal.role] < 1:
+            raise socketio.exceptions.ConnectionRefusedError("staff login required")
+        show_id = auth.get("show") if isinstance(auth, dict) else None
+        if not isinstance(show_id, str) or await self.store.get_show(show_id) is None:
+            raise socketio.exceptions.ConnectionRefusedError("unknown show")
+        await self.sio.save_session(sid, {"show": show_id, "actor": principal.actor},
+                                    namespace=names.STAFF)
+        await self.sio.enter_room(sid, names.show_room(show_id), namespace=names.STAFF)
+        self.staff_rooms[show_id] = self.staff_rooms.get(show_id, 0) + 1
+        self.state(show_id)
+        self.sio.start_background_task(self._staff_ready, sid, show_id)
+        return True
+
+    async def _staff_ready(self, sid: str, show_id: str) -> None:
+        self.staff_fanout.add(show_id, sid)
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.staff_fanout.discard(sid)
+        session = await self.sio.get_session(sid, namespace=names.STAFF)
+        show_id = session.get("show")
+        if show_id in self.staff_rooms:
+            self.staff_rooms[show_id] -= 1

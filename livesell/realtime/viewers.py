@@ -1,0 +1,256 @@
+"""The ``/live`` namespace: viewers join a show, get its snapshot, then coalesced pushes.
+
+A tick at ``stock_push_hz`` sends each dirty show one ``stock`` push (read fresh from the
+store, so the last push is always the true value), one ``ticker`` batch and one ``comment``
+batch. A burst of 3,000 orders a second therefore costs a few broadcasts per show, not 3,000.
+Joiners within a second share one encoded snapshot; a viewer's comment is acknowledged with
+the same result as HTTP intake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import socketio  # type: ignore[import-untyped,unused-ignore]
+
+from ..capture.service import CaptureService
+from ..capture.views import ShowViews, public_item
+from ..config import Settings
+from ..domain.errors import DomainError
+from ..store.base import Store
+from . import names
+from .fanout import ViewerFanout
+from .framing import event_packet
+from .ratelimit import TokenBuckets
+from .shows import Shows, ShowState
+
+log = logging.getLogger(__name__)
+
+# How long joiners may share one snapshot of a show; any tick with news drops it sooner.
+SNAPSHOT_SECONDS = 1.0
+
+
+class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    """Viewers of shows: join, welcome, comments, and the pushes they receive."""
+
+    def __init__(self, sio: socketio.AsyncServer, fanout: ViewerFanout, shows: Shows, *,
+                 settings: Settings, store: Store, views: ShowViews, service: CaptureService,
+                 clock: Callable[[], float], relayed: bool) -> None:
+        super().__init__(names.LIVE)
+        self.sio = sio
+        self.fanout = fanout
+        self.shows = shows
+        self.settings = settings
+        self.store = store
+        self.views = views
+        self.service = service
+        self.clock = clock
+        self.relayed = relayed
+        self.buckets = TokenBuckets(settings.comment_rate, settings.comment_burst)
+        self.ip_buckets = TokenBuckets(settings.comment_rate * 5, settings.comment_burst * 5)
+        self._seq = int(time.time() * 1000)
+        # Loops also stop on this flag: a library deep in an emit may swallow a cancellation,
+        # and a shutdown must never hang on it.
+        self.running = True
+        self.viewers: dict[str, tuple[str, str]] = {}  # socket sid -> (show id, address)
+        # show -> (built at, stock version, encoded packet)
+        self._snapshots: dict[str, tuple[float, int, str]] = {}
+        self._building: dict[str, asyncio.Future[tuple[int, str]]] = {}
+        # recent ticks, for /api/metrics: how late each started and how long it took
+        self.lateness_ms: deque[float] = deque(maxlen=4096)
+        self.tick_ms: deque[float] = deque(maxlen=4096)
+
+    # -- versions --------------------------------------------------------------------------
+
+    def next_version(self) -> int:
+        """Monotonic push version for non-stock pushes (ms clock, never repeating)."""
+        self._seq = max(self._seq + 1, int(time.time() * 1000))
+        return self._seq
+
+    # -- pushes ----------------------------------------------------------------------------
+
+    def state(self, show_id: str) -> ShowState:
+        return self.shows.state(show_id)
+
+    def forget_snapshot(self, show_id: str) -> None:
+        """The show changed: the next joiner gets a new snapshot."""
+        self._snapshots.pop(show_id, None)
+
+    async def push(self, show_id: str, event: str, data: Any) -> None:
+        """Send a push to every viewer of a show: on this node directly, or on every node
+        through the Redis manager (which hands it back to each node's local fan-out)."""
+        if self.relayed:
+            await self.sio.emit(event, data, room=names.show_room(show_id), namespace=names.LIVE)
+        else:
+            await self.deliver(show_id, event, data)
+
+    async def deliver(self, show_id: str, event: str, data: Any) -> None:
+        """Hand a push (ours, or relayed from another node) to this node's viewers."""
+        if event == names.STOCK and isinstance(data, dict):
+            state = self.state(show_id)
+            if state.last_stock is None or data.get("v", 0) >= state.last_stock.get("v", 0):
+                state.last_stock = data
+        await self.fanout.broadcast(show_id, event, data)
+
+    async def push_show(self, show_id: str) -> None:
+        """Pinned product and flash deal changed: push both now (rare, not coalesced)."""
+        snapshot = await self.views.snapshot(show_id)
+        state = self.state(show_id)
+        state.lineup = frozenset(p["code"] for p in snapshot["lineup"])
+        state.stock_dirty = True
+        version = self.next_version()
+        await self.push(show_id, names.PINNED, {"v": version, "pinned": snapshot["pinned"],
+                                                "pinned_variant": snapshot["pinned_variant"]})
+        await self.push(show_id, names.FLASH, {
+            "v": version, "flash": snapshot["flash"], "server_time": snapshot["server_time"]})
+        await self.push(show_id, names.SHOW, {"v": version, **snapshot["show"]})
+
+    async def tick(self) -> None:
+        """Push what changed since the last tick, for every show with viewers."""
+        self.fanout.catch_up()  # viewers skipped while slow get the latest value now
+        for show_id, state in list(self.shows.items()):
+            if state.stock_dirty or state.ticker or state.comments:
+                # what this tick pushes is news to a shared snapshot: joiners get a new one
+                self._snapshots.pop(show_id, None)
+            if self.fanout.count(show_id) == 0 and not state.stock_dirty:
+                state.ticker.clear()
+                state.comments.clear()
+                continue
+            if state.stock_dirty:
+                state.stock_dirty = False
+                show = await self.store.get_show(show_id)
+                if show is not None:
+                    state.lineup = frozenset(show.lineup)
+                    version, stock = await self.views.stock(show)
+                    # "t": when it left the server (ms), so clients can tell how fresh it is
+                    await self.push(show_id, names.STOCK, {
+                        "v": version, "t": round(time.time() * 1000, 1), "stock": stock})
+                    now = self.clock()
+                    if show.flash is not None and show.flash.ends_at > now:
+                        # flash units taken move with the stock: keep "2/20 taken" live
+                        await self.push(show_id, names.FLASH, {
+                            "v": self.next_version(), "flash": show.flash.to_json(),
+                            "server_time": now})
+            if state.ticker:
+                items = [public_item(e) for e in state.ticker]
+                state.ticker.clear()
+                await self.push(show_id, names.TICKER,
+                                            {"v": self.next_version(), "items": items})
+            if state.comments:
+                items = [public_item(e) for e in state.comments]
+                state.comments.clear()
+                await self.push(show_id, names.COMMENT,
+                                            {"v": self.next_version(), "items": items})
+
+    async def run_ticks(self) -> None:
+        period = 1.0 / self.settings.stock_push_hz
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while self.running:
+            started = loop.time()
+            self.lateness_ms.append((started - next_at) * 1000)
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("realtime tick failed")
+            self.tick_ms.append((loop.time() - started) * 1000)
+            next_at += period
+            delay = next_at - loop.time()
+            if delay < 0:  # fell behind: don't burst to catch up
+                next_at = loop.time()
+                delay = 0
+            await asyncio.sleep(delay)
+
+    # -- namespace events ------------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        show_id = auth.get("show") if isinstance(auth, dict) else None
+        if not isinstance(show_id, str) or not await self.show_exists(show_id):
+            raise socketio.exceptions.ConnectionRefusedError("unknown show")
+        request = environ.get("aiohttp.request")
+        ip = request.remote if request is not None else "?"
+        # (show, address) in one tuple: at 10,000 viewers a session dict each is real memory.
+        # The fan-out is the show's room: no Socket.IO room is needed on /live.
+        self.viewers[sid] = (show_id, ip)
+        self.state(show_id)
+        self.sio.start_background_task(self._welcome, sid, show_id)
+        return True
+
+    async def show_exists(self, show_id: str) -> bool:
+        if show_id in self._snapshots:
+            return True
+        return await self.store.get_show(show_id) is not None
+
+    async def snapshot_packet(self, show_id: str) -> tuple[int, str]:
+        """The show's snapshot as an encoded Socket.IO event, shared by every viewer who joins
+        within a second: a join burst costs one snapshot, not one per viewer."""
+        now = time.monotonic()
+        cached = self._snapshots.get(show_id)
+        if cached is not None and now - cached[0] < SNAPSHOT_SECONDS:
+            return cached[1], cached[2]
+        building = self._building.get(show_id)
+        if building is None:
+            building = asyncio.ensure_future(self._build_snapshot(show_id))
+            self._building[show_id] = building
+            building.add_done_callback(lambda _: self._building.pop(show_id, None))
+        return await asyncio.shield(building)
+
+    async def _build_snapshot(self, show_id: str) -> tuple[int, str]:
+        snapshot = await self.views.snapshot(show_id)
+        self.state(show_id).lineup = frozenset(p["code"] for p in snapshot["lineup"])
+        text = event_packet(names.LIVE, names.SNAPSHOT, snapshot)
+        version = int(snapshot["version"])
+        self._snapshots[show_id] = (time.monotonic(), version, text)
+        return version, text
+
+    async def _welcome(self, sid: str, show_id: str) -> None:
+        try:
+            version, packet = await self.snapshot_packet(show_id)
+        except DomainError:
+            await self.sio.disconnect(sid, namespace=names.LIVE)
+            return
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, names.LIVE)
+        if eio_sid is None:
+            return  # gone already
+        # Through the engine.io queue, so it stays ahead of anything sent after it. Queueing
+        # never suspends (the queue is unbounded), so no push can slip in between these
+        # sends and joining the fan-out.
+        await self.sio.eio.send(eio_sid, packet)
+        newest = self.state(show_id).last_stock
+        if newest is not None and int(newest.get("v", 0)) > version:
+            # a push went out after this shared snapshot was built: send it to this viewer
+            await self.sio.eio.send(eio_sid, event_packet(names.LIVE, names.STOCK, newest))
+        self.fanout.add(show_id, sid)
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.fanout.discard(sid)
+        self.buckets.forget(sid)
+        self.viewers.pop(sid, None)
+
+    async def on_comment(self, sid: str, data: Any) -> dict[str, Any]:
+        """A viewer's comment from the page; the ack is the same result as HTTP intake."""
+        show_id, ip = self.viewers.get(sid, ("", "?"))
+        if not self.buckets.take(sid) or not self.ip_buckets.take(ip):
+            return {"status": "rejected", "reason": "rate_limited"}
+        if not isinstance(data, dict):
+            return {"status": "rejected", "reason": "comment must be an object"}
+        comment = {"source": "site", "id": str(data.get("id") or uuid.uuid4()),
+                   "author": {"id": sid, "name": str(data.get("name") or "")[:80]},
+                   "text": data.get("text")}
+        try:
+            results = await self.service.ingest(show_id, [comment], "site")
+        except DomainError as exc:
+            return {"status": "rejected", "reason": exc.code}
+        result = results[0]
+        answer = result.to_json()
+        if result.order and result.token:
+            answer["order_url"] = f"/o/{result.order}?t={result.token}"
+        return answer

@@ -1,0 +1,221 @@
+"""Stock books on SQLite: moving units between states, the waitlist, a buyer's counts.
+
+Each function runs inside the writer's transaction. The decisions (how much to hold, who gets
+released stock) come from ``livesell.domain.rules``; this module loads and saves what they need.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+from ...domain import rules
+from ...domain.errors import NotFound
+from ...domain.events import OrderPlaced
+from ...domain.models import LineState, OrderStatus
+from .rows import _show_for
+from .writer import CHECK_CACHE, BuyerState, Unit, WriterCache, _stale, nocase
+
+ACTIVE = (LineState.HELD.value, LineState.WAITLISTED.value, LineState.CONFIRMED.value)
+
+
+def move_stock(
+    conn: sqlite3.Connection, unit: Unit, code: str, variant: str, delta: rules.StockDelta
+) -> None:
+    """Apply a books change; the table's CHECKs refuse anything that breaks conservation."""
+    # No RETURNING on hot statements: on SQLite 3.40 it costs ~10 us more than a plain UPDATE.
+    cur = conn.execute(
+        "UPDATE variants SET available = available + ?, held = held + ?, sold = sold + ? "
+        "WHERE code = ? AND label = ?",
+        (delta.available, delta.held, delta.sold, code, variant),
+    )
+    if cur.rowcount != 1:
+        raise NotFound(f"variant {code} {variant!r} not found")
+    if delta.available:
+        cached = unit.cache.available
+        key = (nocase(code), nocase(variant))
+        if key in cached:
+            cached[key] += delta.available
+    unit.stock.add((code, variant))
+
+
+def _available(conn: sqlite3.Connection, cache: WriterCache, code: str, label: str) -> int:
+    key = (nocase(code), nocase(label))
+    available = cache.available.get(key)
+    if available is None or CHECK_CACHE:
+        fresh: int = conn.execute("SELECT available FROM variants WHERE code = ? AND label = ?",
+                                  (code, label)).fetchone()[0]
+        if available is not None and available != fresh:
+            _stale("available", key, available, fresh)
+        cache.available[key] = available = fresh
+    return available
+
+
+def audit(
+    conn: sqlite3.Connection, unit: Unit, order: str, actor: str, action: str,
+    detail: str = "", comment_id: int | None = None,
+) -> None:
+    conn.execute(
+        "INSERT INTO audit (order_code, at, actor, action, detail, comment_id) "
+        "VALUES (?, ?, ?, ?, ?, ?)", (order, unit.now, actor, action, detail, comment_id),
+    )
+
+
+def next_value(conn: sqlite3.Connection, name: str, cache: WriterCache | None = None) -> int:
+    # A plain UPDATE (+ the cached value) is cheaper than an upsert ... RETURNING (move_stock).
+    if conn.execute("UPDATE sequences SET value = value + 1 WHERE name = ?",
+                    (name,)).rowcount == 0:
+        conn.execute("INSERT INTO sequences (name, value) VALUES (?, 1)", (name,))
+        value = 1
+    else:
+        known = cache.sequences.get(name) if cache is not None else None
+        if known is None or CHECK_CACHE:
+            value = int(conn.execute("SELECT value FROM sequences WHERE name = ?",
+                                     (name,)).fetchone()[0])
+            if known is not None and known + 1 != value:
+                _stale("sequence", name, known + 1, value)
+        else:
+            value = known + 1
+    if cache is not None:
+        cache.sequences[name] = value
+    return value
+
+
+def _bump(conn: sqlite3.Connection, unit: Unit, code: str,
+          status: OrderStatus | None = None) -> None:
+    """New version of an order; runs after every change to its lines or status."""
+    if status is None:
+        cur = conn.execute("UPDATE orders SET version = version + 1, updated_at = ? "
+                           "WHERE code = ?", (unit.now, code))
+    else:
+        cur = conn.execute(
+            "UPDATE orders SET version = version + 1, updated_at = ?, status = ? WHERE code = ?",
+            (unit.now, status.value, code))
+    if cur.rowcount != 1:
+        raise NotFound(f"order {code} not found")
+    cache = unit.cache
+    key = nocase(code)
+    owner = cache.owners.get(key)
+    if owner is None or CHECK_CACHE:
+        row = conn.execute("SELECT show_id, buyer FROM orders WHERE code = ?", (code,)).fetchone()
+        if owner is not None and owner != (row[0], row[1]):
+            _stale("owner", code, owner, tuple(row))
+        cache.owners[key] = owner = (row[0], row[1])
+    show_id, buyer = owner
+    unit.orders[code] = show_id
+    buyers = cache.buyers.get(show_id)
+    state = buyers.get(buyer) if buyers is not None else None
+    if state is not None:
+        if status == OrderStatus.CAPTURED:  # never happens today; forget the buyer if it did
+            del buyers[buyer]  # type: ignore[union-attr]
+            return
+        state.counted = None
+        if status is not None and state.open is not None and state.open[0] == code:
+            state.open = None
+
+
+def _buyer_state(conn: sqlite3.Connection, cache: WriterCache, show_id: str,
+                 buyer: str) -> BuyerState:
+    """The buyer's open order, loaded on first use (a buyer without any order in the show
+    counts nothing against the cap; otherwise ``_counted`` asks SQL when needed)."""
+    buyers = cache.buyers.get(show_id)
+    if buyers is None:
+        buyers = cache.buyers[show_id] = {}
+    state = buyers.get(buyer)
+    if state is None:
+        fresh: tuple[str, str, str] | None = None
+        rows = conn.execute("SELECT code, contact, token, status FROM orders WHERE show_id = ? "
+                            "AND buyer = ?", (show_id, buyer)).fetchall()
+        for r in rows:
+            cache.owners[nocase(r[0])] = (show_id, buyer)
+            if r[3] == "captured":
+                fresh = (r[0], r[1], r[2])
+        state = buyers[buyer] = BuyerState(fresh, None if rows else {})
+    elif CHECK_CACHE:
+        row = _open_order(conn, show_id, buyer)
+        fresh = (row[0], row[1], row[2]) if row is not None else None
+        if state.open != fresh:
+            _stale("open order", show_id, buyer, state.open, fresh)
+    return state
+
+
+def _counted(conn: sqlite3.Connection, state: BuyerState, show_id: str,
+             buyer: str) -> dict[str, int]:
+    """Units per product (nocase code) the buyer holds, waits for or bought in the show."""
+    counted = state.counted
+    if counted is None or CHECK_CACHE:
+        fresh: dict[str, int] = {}
+        for r in conn.execute(
+                # CROSS JOIN keeps SQLite on the buyer's few orders, then their lines.
+                "SELECT l.code, SUM(l.qty) FROM orders o CROSS JOIN lines l "
+                "ON l.order_code = o.code WHERE o.show_id = ? AND o.buyer = ? "
+                "AND l.state IN (?, ?, ?) GROUP BY l.code", (show_id, buyer, *ACTIVE)):
+            key = nocase(r[0])
+            fresh[key] = fresh.get(key, 0) + r[1]
+        if counted is not None and {k: v for k, v in counted.items() if v} != fresh:
+            _stale("counted", show_id, buyer, counted, fresh)
+        state.counted = counted = fresh
+    return counted
+
+
+def promote_waitlist(conn: sqlite3.Connection, unit: Unit, code: str, variant: str) -> None:
+    """Hand freed units of one variant to the oldest waitlisted lines (invariant 4)."""
+    row = conn.execute("SELECT available FROM variants WHERE code = ? AND label = ?",
+                       (code, variant)).fetchone()
+    if row is None or row[0] <= 0:
+        return
+    waiting = conn.execute(
+        "SELECT l.id, l.qty, l.order_code, o.show_id, o.buyer_name FROM lines l "
+        "JOIN orders o ON o.code = l.order_code "
+        "WHERE l.code = ? AND l.variant = ? AND l.state = 'waitlisted' ORDER BY l.wait_seq "
+        "LIMIT 1000", (code, variant),
+    ).fetchall()
+    by_id = {r["id"]: r for r in waiting}
+    for line_id, take in rules.fill_waitlist(row[0], [(r["id"], r["qty"]) for r in waiting]):
+        r = by_id[line_id]
+        show = _show_for(conn, unit, r["show_id"])
+        expires = unit.now + show.hold_minutes * 60
+        if take == r["qty"]:
+            conn.execute(
+                "UPDATE lines SET state = 'held', created_at = ?, expires_at = ?, wait_seq = NULL"
+                " WHERE id = ?", (unit.now, expires, line_id))
+        else:
+            conn.execute("UPDATE lines SET qty = qty - ? WHERE id = ?", (take, line_id))
+            conn.execute(
+                "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
+                "created_at, expires_at, comment_id) SELECT order_code, code, variant, ?, "
+                "unit_price, 'held', ?, ?, comment_id FROM lines WHERE id = ?",
+                (take, unit.now, expires, line_id))
+        move_stock(conn, unit, code, variant, rules.StockDelta(available=-take, held=take))
+        audit(conn, unit, r["order_code"], "system", "promoted",
+              f"{code} {variant} x{take} from waitlist")
+        _bump(conn, unit, r["order_code"])
+        unit.events.append(OrderPlaced(r["show_id"], r["buyer_name"], code, variant, take,
+                                       unit.now))
+
+
+def release_lines(
+    conn: sqlite3.Connection, unit: Unit, rows: Iterable[sqlite3.Row], to: LineState
+) -> set[tuple[str, str]]:
+    """Move lines to ``to`` (released/confirmed), fixing the books; returns freed variants."""
+    freed: set[tuple[str, str]] = set()
+    for r in rows:
+        before = LineState(r["state"])
+        if before == to:
+            continue
+        conn.execute("UPDATE lines SET state = ?, expires_at = NULL WHERE id = ?",
+                     (to.value, r["id"]))
+        delta = rules.stock_delta(before, to, r["qty"])
+        if delta != rules.StockDelta():
+            move_stock(conn, unit, r["code"], r["variant"], delta)
+        if delta.available > 0:
+            freed.add((r["code"], r["variant"]))
+    return freed
+
+
+def _open_order(conn: sqlite3.Connection, show_id: str, buyer: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT code, contact, token FROM orders WHERE show_id = ? AND buyer = ? "
+        "AND status = 'captured'",
+        (show_id, buyer)).fetchone()
+    return row

@@ -1,0 +1,294 @@
+"""What a comment does on SQLite: hold or waitlist its items, cancel, or queue it for review.
+
+Each function runs inside the writer's transaction; see ``books`` for the stock moves.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ...domain import rules
+from ...domain.events import CommentReceived, OrderPlaced, ReviewAdded
+from ...domain.models import (
+    CaptureResult,
+    Comment,
+    CommentStatus,
+    Contact,
+    LineState,
+    OrderStatus,
+    ReviewItem,
+    Show,
+    ShowStatus,
+)
+from ..base import Captured, CaptureItem, CaptureRequest
+from .books import (
+    _available,
+    _bump,
+    _buyer_state,
+    _counted,
+    _open_order,
+    audit,
+    move_stock,
+    next_value,
+    promote_waitlist,
+    release_lines,
+)
+from .rows import _contact_doc, _show_for, save_show
+from .writer import Unit, WriterCache, nocase
+
+
+def _new_order(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
+               phone: str | None) -> str:
+    number = next_value(conn, "order:" + show.order_prefix, unit.cache)
+    code = f"{show.order_prefix}-{number:04d}"
+    contact = Contact(name=comment.author_name, phone=phone or "")
+    unit.tokens[code] = token = secrets.token_urlsafe(12)
+    contact_json = json.dumps(_contact_doc(contact))
+    buyer = comment.buyer
+    # Version 2: the order is born with its first item's bump (see add_items), which saves
+    # one UPDATE per new order; the row ends the operation exactly as insert + _bump left it.
+    conn.execute(
+        "INSERT INTO orders (code, show_id, buyer, buyer_name, status, contact, version, token, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, 'captured', ?, 2, ?, ?, ?)",
+        (code, show.id, buyer, comment.author_name, contact_json, token, unit.now, unit.now),
+    )
+    unit.cache.owners[nocase(code)] = (show.id, buyer)
+    buyers = unit.cache.buyers.get(show.id)
+    state = buyers.get(buyer) if buyers is not None else None
+    if state is not None:
+        state.open = (code, contact_json, token)
+    return code
+
+
+def _lineup(cache: WriterCache, show: Show) -> frozenset[str]:
+    """The show's product codes, upper-cased (rebuilt whenever the show's lineup changes)."""
+    entry = cache.lineups.get(show.id)
+    if entry is None or entry[0] is not show.lineup:
+        entry = (show.lineup, frozenset(c.upper() for c in show.lineup))
+        cache.lineups[show.id] = entry
+    return entry[1]
+
+
+def variant_rows(conn: sqlite3.Connection, cache: WriterCache, code: str) -> list[sqlite3.Row]:
+    key = code.upper()
+    rows = cache.variants.get(key)
+    if rows is None:
+        rows = conn.execute("SELECT code, label, price FROM variants WHERE code = ? "
+                            "ORDER BY position", (code,)).fetchall()
+        cache.variants[key] = rows
+    return rows
+
+
+def resolve_variant(
+    conn: sqlite3.Connection, show: Show, item: CaptureItem, now: float,
+    cache: WriterCache | None = None,
+) -> tuple[str, str, int] | str:
+    """(code, label, price) for an item, or a reason it needs a person to decide."""
+    cache = cache or WriterCache()
+    rows = variant_rows(conn, cache, item.code)
+    if not rows or item.code.upper() not in _lineup(cache, show):
+        return f"unknown code {item.code}"
+    if item.variant is not None:
+        wanted = item.variant.casefold()
+        for row in rows:
+            if row["label"].casefold() == wanted:
+                break
+        else:
+            return f"unknown variant {item.code} {item.variant}"
+    elif len(rows) == 1:
+        row = rows[0]
+    elif show.flash and show.flash.variant and show.flash.applies(
+            item.code, show.flash.variant, now):
+        row = next(r for r in rows if r["label"].casefold() == show.flash.variant.casefold())
+    elif (show.pinned_variant and show.pinned
+          and show.pinned.casefold() == item.code.casefold()
+          and (pinned := [r for r in rows
+                          if r["label"].casefold() == show.pinned_variant.casefold()])):
+        row = pinned[0]
+    else:
+        return f"which variant of {rows[0]['code']}?"
+    return row["code"], row["label"], row["price"]
+
+
+def add_items(
+    conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment, comment_id: int | None,
+    items: Sequence[CaptureItem], phone: str | None, actor: str, *, capped: bool = True,
+) -> tuple[str | None, bool, bool, list[str]]:
+    """Hold or waitlist each item in the buyer's open order: (order, held?, waitlisted?, notes)."""
+    cache = unit.cache
+    buyer = comment.buyer
+    state = _buyer_state(conn, cache, show.id, buyer)
+    open_row = state.open
+    order: str | None = None
+    if open_row:
+        order = open_row[0]
+        unit.tokens[order] = open_row[2]
+    held_any = waited_any = False
+    notes: list[str] = []
+    for item in items:
+        resolved = resolve_variant(conn, show, item, unit.now, cache)
+        if isinstance(resolved, str):
+            notes.append(resolved)
+            continue
+        code, label, price = resolved
+        qty = item.qty
+        counted: dict[str, int] | None = None
+        already = 0
+        if capped:
+            counted = _counted(conn, state, show.id, buyer)
+            already = counted.get(nocase(code), 0)
+            qty = rules.capped_qty(item.qty, already, show.max_per_buyer)
+            if qty < item.qty:
+                notes.append(f"limit {show.max_per_buyer} per buyer for {code}")
+            if qty == 0:
+                continue
+        opened = order is None
+        if order is None:
+            order = _new_order(conn, unit, show, comment, phone)
+        available = _available(conn, cache, code, label)
+        held, waiting = rules.split_reservation(available, qty)
+        if held:
+            expires = unit.now + show.hold_minutes * 60
+            for units, unit_price in rules.price_parts(code, label, held, price, show.flash,
+                                                       unit.now):
+                conn.execute(
+                    "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
+                    "created_at, expires_at, comment_id) VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?)",
+                    (order, code, label, units, unit_price, unit.now, expires, comment_id))
+                if show.flash and unit_price == show.flash.price and show.flash.applies(
+                        code, label, unit.now):
+                    show = replace(show, flash=replace(show.flash, taken=show.flash.taken + units))
+                    save_show(conn, show, unit.cache)
+            move_stock(conn, unit, code, label, rules.StockDelta(available=-held, held=held))
+            unit.events.append(OrderPlaced(show.id, comment.author_name, code, label, held,
+                                           unit.now))
+            held_any = True
+        if waiting:
+            conn.execute(
+                "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, created_at,"
+                " wait_seq, comment_id) VALUES (?, ?, ?, ?, ?, 'waitlisted', ?, ?, ?)",
+                (order, code, label, waiting, price, unit.now, next_value(conn, "wait", cache),
+                 comment_id))
+            waited_any = True
+        detail = f"{code} {label} x{qty}" + (f" ({waiting} waitlisted)" if waiting else "")
+        if opened:  # 'opened' then 'add' in one statement (same rows, same order of ids)
+            conn.execute(
+                "INSERT INTO audit (order_code, at, actor, action, detail, comment_id) "
+                "VALUES (?, ?, ?, 'opened', ?, ?), (?, ?, ?, 'add', ?, ?)",
+                (order, unit.now, actor, f"for {comment.author_name}", comment_id,
+                 order, unit.now, actor, detail, comment_id))
+            unit.orders[order] = show.id  # _new_order already counted this bump
+            state.counted = None  # as _bump would (restored below when we know the counts)
+        else:
+            audit(conn, unit, order, actor, "add", detail, comment_id)
+            _bump(conn, unit, order)
+        if counted is not None:  # _bump forgot the counts; we know this item's exactly
+            counted[nocase(code)] = already + qty
+            state.counted = counted
+    if order is not None and phone and open_row is not None:
+        contact = json.loads(open_row[1])
+        if not contact.get("phone"):
+            contact["phone"] = phone
+            contact_json = json.dumps(contact)
+            conn.execute("UPDATE orders SET contact = ? WHERE code = ?", (contact_json, order))
+            if state.open is not None and state.open[0] == order:
+                state.open = (order, contact_json, state.open[2])
+    return order, held_any, waited_any, notes
+
+
+def add_review(conn: sqlite3.Connection, unit: Unit, show_id: str, comment: Comment,
+               comment_id: int, reason: str) -> None:
+    cur = conn.execute(
+        "INSERT INTO review (show_id, comment_id, buyer, author_name, text, reason, status, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
+        (show_id, comment_id, comment.buyer, comment.author_name, comment.text, reason, unit.now))
+    unit.events.append(ReviewAdded(ReviewItem(
+        id=int(cur.lastrowid or 0), show_id=show_id, comment_id=comment_id, buyer=comment.buyer,
+        author_name=comment.author_name, text=comment.text, reason=reason, status="open",
+        created_at=unit.now)))
+
+
+def cancel_items(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
+                 comment_id: int, codes: Sequence[str], actor: str) -> str | None:
+    """Release the buyer's open lines (all, or of ``codes``); returns the order or None."""
+    open_row = _open_order(conn, show.id, comment.buyer)
+    if open_row is None:
+        return None
+    order = open_row["code"]
+    rows = conn.execute("SELECT * FROM lines WHERE order_code = ? AND state IN ('held', "
+                        "'waitlisted')", (order,)).fetchall()
+    wanted = {c.upper() for c in codes}
+    chosen = [r for r in rows if not wanted or r["code"].upper() in wanted]
+    if not chosen:
+        return None
+    freed = release_lines(conn, unit, chosen, LineState.RELEASED)
+    audit(conn, unit, order, actor, "cancel",
+          ", ".join(sorted({r["code"] for r in chosen})), comment_id)
+    left = conn.execute("SELECT state FROM lines WHERE order_code = ?", (order,)).fetchall()
+    closed = rules.all_lines_closed([LineState(r[0]) for r in left])
+    _bump(conn, unit, order, OrderStatus.CANCELLED if closed else None)
+    for code, variant in sorted(freed):
+        promote_waitlist(conn, unit, code, variant)
+    return str(order)
+
+
+def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
+                cache: WriterCache | None = None) -> Captured:
+    """Dedupe, store and act on one comment, all inside the caller's transaction."""
+    c = req.comment
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO comments (show_id, source, source_id, author_id, author_name, "
+        "text, received_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+        (c.show_id, c.source, c.source_id, c.author_id, c.author_name, c.text, c.received_at))
+    if cur.rowcount == 0:
+        row = conn.execute("SELECT status, order_code FROM comments WHERE source = ? AND "
+                           "source_id = ?", (c.source, c.source_id)).fetchone()
+        return Captured(CaptureResult(c.source_id, CommentStatus.DUPLICATE, row["order_code"],
+                                      f"already {row['status']}"), ())
+    comment_id = int(cur.lastrowid or 0)
+    unit = Unit(now=now, cache=cache or WriterCache())
+    show = _show_for(conn, unit, c.show_id)
+    actor = f"comment:{c.source}"
+    order: str | None = None
+    reason = req.reason
+    if req.reject:
+        status, reason = CommentStatus.REJECTED, req.reject
+    elif show.status == ShowStatus.ENDED:
+        status, reason = CommentStatus.REJECTED, "show_ended"
+    elif req.kind == "order":
+        order, held, waited, notes = add_items(conn, unit, show, c, comment_id, req.items,
+                                               req.phone, actor)
+        if notes and not (held or waited):
+            if any(n.startswith("limit") for n in notes) and len(notes) == 1:
+                status = CommentStatus.REJECTED
+            else:
+                status = CommentStatus.REVIEW
+                add_review(conn, unit, c.show_id, c, comment_id, "; ".join(notes))
+        else:
+            status = CommentStatus.ORDERED if held else CommentStatus.WAITLISTED
+            if any(not n.startswith("limit") for n in notes):
+                add_review(conn, unit, c.show_id, c, comment_id, "; ".join(notes))
+        reason = "; ".join(notes)
+    elif req.kind == "cancel":
+        order = cancel_items(conn, unit, show, c, comment_id, [i.code for i in req.items], actor)
+        status = CommentStatus.CANCELLED if order else CommentStatus.IGNORED
+        reason = "" if order else "nothing to cancel"
+    elif req.kind == "question":
+        status = CommentStatus.QUESTION
+    elif req.kind == "review":
+        status = CommentStatus.REVIEW
+        add_review(conn, unit, c.show_id, c, comment_id, req.reason or "unclear order")
+    else:
+        status = CommentStatus.IGNORED
+    conn.execute("UPDATE comments SET status = ?, order_code = ?, reason = ? WHERE id = ?",
+                 (status.value, order, reason, comment_id))
+    if status != CommentStatus.REJECTED:
+        unit.events.append(CommentReceived(c.show_id, c.author_name, c.text, status.value, now))
+    token = unit.tokens.get(order, "") if order else ""
+    if order and not token:
+        token = conn.execute("SELECT token FROM orders WHERE code = ?", (order,)).fetchone()[0]
+    return Captured(CaptureResult(c.source_id, status, order, reason, token), unit.finish(conn))

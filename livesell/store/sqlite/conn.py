@@ -1,0 +1,32 @@
+"""The SQLite store's engine and writer cache, and its life cycle."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .engine import SqliteEngine
+from .writer import WriterCache
+
+
+class SqliteConnection:
+    """One database file: writes go through one writer thread; reads through one reader."""
+
+    def __init__(self, path: Path, synchronous: str = "FULL", group_commit_ms: float = 2.0,
+                 group_commit_max: int = 512) -> None:
+        self.cache = WriterCache()
+        self.engine = SqliteEngine(path, synchronous, group_commit_ms, group_commit_max,
+                                   on_rollback=self.cache.clear,
+                                   before_commit=self.cache.before_commit)
+
+    async def start(self) -> None:
+        await self.engine.start()
+
+    async def close(self) -> None:
+        await self.engine.close()
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.engine.read(lambda c: c.execute("SELECT 1").fetchone()[0]))
+        except (sqlite3.Error, RuntimeError):
+            return False

@@ -1,0 +1,115 @@
+"""Staff actions on one order (confirm, reject, cancel, paid, shipped) and staff edits."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from ...domain import rules
+from ...domain.errors import IllegalTransition, Invalid, NotFound, SoldOut, StaleVersion
+from ...domain.models import Contact, LineState, Order, OrderStatus
+from ..base import CaptureItem, Changed
+from .books import ACTIVE, _bump, audit, move_stock, promote_waitlist, release_lines
+from .capture import resolve_variant
+from .rows import _contact_doc, _show_for, load_order
+from .writer import Unit, WriterCache
+
+
+def _checked(conn: sqlite3.Connection, code: str, version: int) -> Order:
+    order = load_order(conn, code)
+    if order is None:
+        raise NotFound(f"order {code} not found")
+    if order.version != version:
+        raise StaleVersion(f"order {code} changed (version {order.version})", order=order)
+    return order
+
+
+def order_action(conn: sqlite3.Connection, code: str, action: str, version: int, actor: str,
+                 now: float, cache: WriterCache | None = None) -> Changed:
+    order = _checked(conn, code, version)
+    target = rules.next_status(order.status, action)
+    rows = conn.execute("SELECT * FROM lines WHERE order_code = ?", (order.code,)).fetchall()
+    if action == "confirm" and not any(r["state"] == LineState.HELD.value for r in rows):
+        raise Invalid("nothing is held in this order yet", status=str(order.status))
+    unit = Unit(now=now, cache=cache or WriterCache())
+    freed: set[tuple[str, str]] = set()
+    for r in rows:
+        after = rules.line_after(action, LineState(r["state"]))
+        freed |= release_lines(conn, unit, [r], after)
+    audit(conn, unit, order.code, actor, action)
+    _bump(conn, unit, order.code, target)
+    return _close(conn, unit, order.code, freed)
+
+
+def _close(conn: sqlite3.Connection, unit: Unit, code: str,
+           freed: set[tuple[str, str]]) -> Changed:
+    """Hand freed stock to the waitlists, then answer with the fresh order and the events."""
+    for key in sorted(freed):
+        promote_waitlist(conn, unit, *key)
+    events = unit.finish(conn)
+    fresh = load_order(conn, code)
+    assert fresh is not None
+    return Changed(fresh, events)
+
+
+def patch_order(conn: sqlite3.Connection, code: str, version: int,
+                lines: Sequence[CaptureItem] | None, contact: Contact | None, actor: str,
+                now: float, cache: WriterCache | None = None) -> Changed:
+    order = _checked(conn, code, version)
+    if order.status not in (OrderStatus.CAPTURED, OrderStatus.CONFIRMED):
+        raise IllegalTransition(f"cannot edit an order that is {order.status}")
+    unit = Unit(now=now, cache=cache or WriterCache())
+    show = _show_for(conn, unit, order.show_id)
+    notes: list[str] = []
+    freed: set[tuple[str, str]] = set()
+    for item in lines or ():
+        resolved = resolve_variant(conn, show, item, now, unit.cache)
+        if isinstance(resolved, str):
+            raise Invalid(resolved)
+        pcode, label, price = resolved
+        rows = conn.execute(
+            "SELECT * FROM lines WHERE order_code = ? AND code = ? AND variant = ? AND state IN "
+            "(?, ?, ?) ORDER BY CASE state WHEN 'waitlisted' THEN 0 WHEN 'held' THEN 1 ELSE 2 "
+            "END, id DESC", (order.code, pcode, label, *ACTIVE)).fetchall()
+        current = sum(r["qty"] for r in rows)
+        if item.qty > current:
+            extra = item.qty - current
+            available = conn.execute("SELECT available FROM variants WHERE code = ? AND "
+                                     "label = ?", (pcode, label)).fetchone()[0]
+            if available < extra:
+                raise SoldOut(f"only {available} of {pcode} {label} left", available=available)
+            state = (LineState.CONFIRMED if order.status == OrderStatus.CONFIRMED
+                     else LineState.HELD)
+            conn.execute(
+                "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
+                "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (order.code, pcode, label, extra, price, state.value, now,
+                 now + show.hold_minutes * 60 if state == LineState.HELD else None))
+            move_stock(conn, unit, pcode, label, rules.stock_delta(LineState.RELEASED, state,
+                                                                   extra))
+        elif item.qty < current:
+            drop = current - item.qty
+            for r in rows:
+                if drop <= 0:
+                    break
+                if r["qty"] <= drop:
+                    freed |= release_lines(conn, unit, [r], LineState.RELEASED)
+                    drop -= r["qty"]
+                else:
+                    conn.execute("UPDATE lines SET qty = qty - ? WHERE id = ?", (drop, r["id"]))
+                    delta = rules.stock_delta(LineState(r["state"]), LineState.RELEASED, drop)
+                    if delta != rules.StockDelta():
+                        move_stock(conn, unit, pcode, label, delta)
+                        freed.add((pcode, label))
+                    drop = 0
+        notes.append(f"{pcode} {label} {current}->{item.qty}")
+    if contact is not None:
+        unit.cache.buyers.pop(order.show_id, None)  # the cached contact is stale now
+        conn.execute("UPDATE orders SET contact = ?, buyer_name = ? WHERE code = ?",
+                     (json.dumps(_contact_doc(contact)), contact.name or order.buyer_name,
+                      order.code))
+        notes.append("contact")
+    audit(conn, unit, order.code, actor, "edit", ", ".join(notes))
+    _bump(conn, unit, order.code)
+    return _close(conn, unit, order.code, freed)

@@ -1,0 +1,117 @@
+"""What the SQLite writer keeps between operations, and what one operation touched."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import string
+import sys
+from dataclasses import dataclass, field
+
+from ...domain.events import Event, OrderChanged, StockChanged
+from ...domain.models import Show
+
+# SQLite's NOCASE collation folds ASCII letters only; cache keys fold the same way.
+_NOCASE = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+# Set LIVESELL_CHECK_WRITER_CACHE=1 to compare every cached answer with SQL (tests, debugging).
+CHECK_CACHE = os.environ.get("LIVESELL_CHECK_WRITER_CACHE") == "1"
+
+
+def nocase(text: str) -> str:
+    return text.translate(_NOCASE)
+
+
+def _stale(*what: object) -> None:
+    """A cached answer differed from SQL (check mode only): stop hard, retries would hide it."""
+    sys.stderr.write(f"livesell: stale writer cache: {what!r}\n")
+    sys.stderr.flush()
+    os._exit(70)
+
+
+class BuyerState:
+    """One buyer in one show: the open order and units counted against the per-buyer cap."""
+
+    __slots__ = ("open", "counted")
+
+    def __init__(self, open_order: tuple[str, str, str] | None,
+                 counted: dict[str, int] | None) -> None:
+        self.open = open_order  # (code, contact JSON, token) of the 'captured' order
+        self.counted = counted  # nocase(product code) -> units; None: unknown, ask SQL
+
+
+@dataclass
+class WriterCache:
+    """Rows the writer reads on every comment and that only the writer changes.
+
+    Only the writer thread touches it, and every write goes through that thread, so it cannot
+    go stale behind our back; the engine clears it whenever an operation rolls back, and every
+    entry is rebuilt lazily from the database after a clear.
+
+    - ``available``: each variant's free units, adjusted by every ``move_stock``; other
+      writers of ``variants`` clear it.
+    - ``buyers``: per show and buyer, loaded on the buyer's first comment: the open order and
+      the units counted against the per-buyer cap. ``_bump`` runs after every change to an
+      order's lines or status and marks that buyer's counts unknown (and drops the open order
+      when the order leaves 'captured'); ``_new_order`` records the new open order.
+    - ``owners``: order code -> (show, buyer), which never change.
+    """
+
+    shows: dict[str, Show] = field(default_factory=dict)
+    variants: dict[str, list[sqlite3.Row]] = field(default_factory=dict)
+    available: dict[tuple[str, str], int] = field(default_factory=dict)
+    buyers: dict[str, dict[str, BuyerState]] = field(default_factory=dict)
+    # nocase(order code) -> (show id, buyer): never change once an order exists.
+    owners: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Sequence values as written (write-through: the UPDATE runs on every next_value).
+    sequences: dict[str, int] = field(default_factory=dict)
+    # Per show id: (the lineup tuple it was built from, upper-cased codes).
+    lineups: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(default_factory=dict)
+    # Set by any operation that moved stock; the version is bumped once per group commit.
+    # A rolled-back operation may leave it set: one extra bump is harmless, a lost one not.
+    stock_moved: bool = False
+
+    def clear(self) -> None:
+        self.shows.clear()
+        self.variants.clear()
+        self.available.clear()
+        self.buyers.clear()
+        self.owners.clear()
+        self.sequences.clear()
+
+    def before_commit(self, conn: sqlite3.Connection) -> None:
+        """Bump the stock version once for everything this transaction moved."""
+        if self.stock_moved:
+            conn.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'stock_version'"
+            )
+            self.stock_moved = False
+        # Safety valves for long-running servers: both are rebuilt lazily when needed.
+        if len(self.owners) > 200_000:
+            self.owners.clear()
+        if len(self.buyers) > 8 or any(len(b) > 100_000 for b in self.buyers.values()):
+            self.buyers.clear()
+
+
+@dataclass(slots=True)
+class Unit:
+    """What one operation touched: stock keys to publish, orders to reload, extra events."""
+
+    now: float
+    cache: WriterCache = field(default_factory=WriterCache)
+    stock: set[tuple[str, str]] = field(default_factory=set)
+    orders: dict[str, str] = field(default_factory=dict)  # order code -> show id
+    events: list[Event] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def shows(self) -> dict[str, Show]:
+        return self.cache.shows
+
+    def finish(self, conn: sqlite3.Connection) -> tuple[Event, ...]:
+        events = list(self.events)
+        if self.stock:
+            self.cache.stock_moved = True
+            events.append(StockChanged(tuple(sorted(self.stock))))
+        # Listeners load the order itself when they need it (coalesced), not the writer.
+        events.extend(OrderChanged(code, self.orders[code]) for code in sorted(self.orders))
+        return tuple(events)
