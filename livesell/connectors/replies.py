@@ -172,10 +172,12 @@ class ReplyQueue:
                         await backoff.wait()
                 else:
                     backoff.reset()
-                    reply.state, reply.sent_at, reply.error = "sent", self.clock(), ""
-                    self.counts["sent"] += 1
+                    # Remembered before it counts as sent: a crash in between may send it
+                    # once more after a restart, never leave it looking unsent.
                     await self.store.set_meta(self._sent_key(reply.source, reply.comment_id),
                                               reply.order)
+                    reply.state, reply.sent_at, reply.error = "sent", self.clock(), ""
+                    self.counts["sent"] += 1
             await asyncio.sleep(lane.sender.interval)
 
     def _failed(self, reply: Reply, error: str, final: bool) -> None:

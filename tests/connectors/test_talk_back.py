@@ -238,8 +238,9 @@ async def test_replies_are_paced_retried_and_never_repeated(client: TestClient) 
     queue.add_sender(sender, show)
     assert await queue.captured(show, True, comments, results) == 3
     assert await queue.captured(show, True, comments, results) == 0
-    await eventually(lambda: len(sender.sent) == 3)
+    await eventually(lambda: [r.state for r in queue.recent(show)] == ["sent"] * 3)
     await queue.close()
+    assert len(sender.sent) == 3
     times = [at for at, _ in sender.sent]
     assert all(b - a >= 0.14 for a, b in zip(times, times[1:], strict=False))
     # After a restart, the store remembers what was answered.
