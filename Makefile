@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
 
-.PHONY: demo serve install install-test test test-fast lint bench dist clean
+.PHONY: demo serve install install-test test test-fast test-asyncio-debug lint bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,16 @@ demo: install
 serve: install
 	$(BIN)/livesell serve --port $(PORT)
 
-# Everything the suite needs (Python packages, Chromium, Redis), then the whole suite.
+# Everything the suite needs (Python packages, Chromium, Redis), then the whole suite, then
+# the event-loop tests once more in asyncio debug mode.
 test: install-test
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-asyncio-debug
+
+# The realtime and API tests (about half a minute) with PYTHONASYNCIODEBUG=1: loop calls from
+# the wrong thread raise, never-awaited coroutines show where they were made.
+test-asyncio-debug:
+	PYTHONASYNCIODEBUG=1 $(BIN)/python -m pytest -q -m "not slow" tests/realtime tests/api
 
 # The quick inner loop: no browser, no subprocess servers.
 test-fast: install-test

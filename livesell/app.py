@@ -27,7 +27,7 @@ from .capture.service import CaptureService
 from .capture.views import ShowViews
 from .config import Settings
 from .connectors.runner import connectors_ctx
-from .http import api_orders, api_shows, consoles, ops, pages
+from .http import api_orders, api_shows, booth, consoles, ops, pages
 from .http import connectors as connector_routes
 from .http.auth import principal_for_token
 from .http.common import errors_middleware
@@ -48,7 +48,8 @@ def make_store(settings: Settings) -> Store:
     from .store.sqlite import SqliteStore
 
     return SqliteStore(settings.data_path / "livesell.db", settings.sqlite_synchronous,
-                       settings.group_commit_ms, settings.group_commit_max)
+                       settings.group_commit_ms, settings.group_commit_max,
+                       check_cache=settings.check_writer_cache)
 
 
 def session_key(settings: Settings) -> bytes:
@@ -122,6 +123,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app.cleanup_ctx.append(periodic_backup_ctx)
     app.add_routes(api_shows.routes)
     app.add_routes(api_orders.routes)
+    booth.setup(app)  # before pages: /p/labels must win over /p/{code}
     pages.setup(app)
     consoles.setup(app)
     ops.setup(app)

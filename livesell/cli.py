@@ -122,7 +122,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {unusable}", file=sys.stderr)
         return 2
     from .domain.errors import DomainError
+    from .media import import_images
 
+    catalog_dir = Path(args.file).resolve().parent
+    products, image_problems = import_images(
+        list(products), lambda name: (catalog_dir / name).read_bytes(),
+        Path(settings.image_dir) if settings.image_dir else settings.data_path / "images",
+        max_bytes=settings.image_max_bytes, max_pixels=settings.image_max_pixels)
+    for problem in image_problems:
+        print(f"warning: {problem}; imported without a photo", file=sys.stderr)
     try:
         _with_store(settings, lambda store: store.put_products(products, "cli"))
     except DomainError as exc:

@@ -71,6 +71,15 @@ class Settings:
     backup_dir: str = ""
     backup_every_minutes: int = 0
     backup_keep: int = 24
+    # the booth and product photos
+    booth_title: str = "Gian hàng OCOP"
+    booth_hold_minutes: int = 1440
+    booth_orders_per_minute: int = 5
+    image_dir: str = ""
+    image_max_bytes: int = 8_388_608
+    image_max_pixels: int = 40_000_000
+    # SQLite: compare every answer the writer keeps in memory with SQL (tests, debugging).
+    check_writer_cache: bool = False
     # -- platform connectors (Facebook Page webhooks, health) --
     facebook_verify_token: str = ""
     facebook_app_secret: str = ""
@@ -99,6 +108,7 @@ _POSITIVE = {
     "port", "group_commit_max", "hold_minutes", "max_per_buyer", "max_qty", "max_comment_chars",
     "max_batch", "max_body_bytes", "sweep_seconds", "stock_push_hz", "ticker_size",
     "comment_rate", "comment_burst", "ping_interval", "viewer_max_buffer", "socket_max_message",
+    "booth_hold_minutes", "booth_orders_per_minute", "image_max_bytes", "image_max_pixels",
     "connector_watchdog_seconds",
 }
 

@@ -12,6 +12,8 @@ log = logging.getLogger(__name__)
 
 async def stop_tasks(tasks: list[asyncio.Task[Any]], grace: float = 5.0) -> None:
     """Cancel background loops and wait for them, but never longer than ``grace``."""
+    if not tasks:
+        return
     for task in tasks:
         task.cancel()
     _, stuck = await asyncio.wait(tasks, timeout=grace)
@@ -35,8 +37,7 @@ class TaskSet:
 
     async def drain(self) -> None:
         """Cancel the tasks still in flight and wait for them (shutdown)."""
-        if self._tasks:
-            await stop_tasks(list(self._tasks))
+        await stop_tasks(list(self._tasks))
 
     def _log_failure(self, task: asyncio.Task[Any]) -> None:
         if not task.cancelled() and task.exception() is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import inspect
+import os
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,9 @@ from livesell.app import create_app
 from livesell.config import Settings, load_settings
 from livesell.domain.catalog import load_catalog_file
 from livesell.http.auth import hash_token
+
+# Every SQLite store of the suite (and every server it starts) checks its writer cache.
+os.environ["LIVESELL_CHECK_WRITER_CACHE"] = "1"
 
 OWNER = "test-owner-token"
 ROLE_TOKENS = {"host": "test-host-token", "staff": "test-staff-token",
@@ -36,6 +41,36 @@ class Clock:
         self.now += seconds
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every async test checks it left no task behind (set up first, so checked last)."""
+    for item in items:
+        function = getattr(item, "obj", None)
+        if inspect.iscoroutinefunction(function) and isinstance(item, pytest.Function):
+            item.fixturenames.insert(0, "verify_cleanup")
+
+
+@pytest.fixture
+async def verify_cleanup() -> AsyncIterator[None]:
+    """Fail a test that leaves asyncio tasks running once its fixtures are torn down.
+
+    The event loop would cancel them quietly at its close, hiding a task that outlives the
+    app (a loop nobody stops, a push nobody awaits)."""
+    before = asyncio.all_tasks()
+    yield
+    lingering: set[asyncio.Task[Any]] = set()
+    for _ in range(10):  # let tasks that are finishing their cancellation finish
+        # (setup and teardown of a fixture each run in a task of their own)
+        lingering = asyncio.all_tasks() - before - {asyncio.current_task()}  # type: ignore[operator]
+        if not lingering:
+            return
+        await asyncio.sleep(0)
+    for task in lingering:
+        task.cancel()
+    await asyncio.wait(lingering, timeout=5)
+    pytest.fail("tasks left running after the test: " + ", ".join(
+        sorted(f"{task.get_name()} {task.get_coro()!r}" for task in lingering)))
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -45,7 +80,8 @@ def clock() -> Clock:
 def settings(tmp_path: Path) -> Settings:
     return load_settings(env={}, data_dir=str(tmp_path / "data"), admin_token=OWNER,
                          sqlite_synchronous="NORMAL", sweep_seconds=3600.0,
-                         stock_push_hz=20.0, webhook_secret="hook-secret")
+                         stock_push_hz=20.0, webhook_secret="hook-secret",
+                         check_writer_cache=True)
 
 
 def auth(token: str = OWNER) -> dict[str, str]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.peers.registry import Peer
+from bench.peers.peer import Peer
 
 TOKEN = "bench-admin-token"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}

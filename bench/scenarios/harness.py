@@ -29,7 +29,7 @@ from bench.common import (
     proc_cpu_seconds,
     proc_rss_kb,
 )
-from bench.peers.registry import Peer
+from bench.peers.peer import Peer
 
 
 @dataclass

@@ -220,6 +220,16 @@ class CaptureService:
         self.bus.publish(await self.store.put_products(products, actor))
         self.forget_parsers()
 
+    async def set_product_image(self, code: str, image: str, actor: str) -> Product:
+        """Point a product at a photo; shows carrying it redraw (their snapshot changed)."""
+        from ..domain.events import ShowChanged
+
+        product = await self.store.set_product_image(code, image, self.clock())
+        self.forget_parsers()
+        self.bus.publish(ShowChanged(show) for show in await self.store.list_shows()
+                         if show.status != ShowStatus.ENDED and product.code in show.lineup)
+        return product
+
     async def adjust_stock(self, code: str, variant: str, delta: int, actor: str) -> Any:
         level, events = await self.store.adjust_stock(code, variant, delta, actor, self.clock())
         self.bus.publish(events)
@@ -246,6 +256,10 @@ class CaptureService:
         self._shows.pop(show_id, None)  # a pin or an end takes effect on the next comment here
         self.bus.publish([ShowChanged(show)])
         return show
+
+    async def schedule(self, show_id: str, starts_at: float | None) -> Show:
+        """Plan (or clear) a show's start time, shown with a countdown before it goes live."""
+        return await self._update(show_id, {"starts_at": starts_at})
 
     async def set_facebook_post(self, show_id: str, post_id: str) -> Show:
         """Route the Page webhook comments of this Facebook post to the show ("" stops it)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -11,6 +13,7 @@ from .. import keys
 from ..config import Settings
 from ..domain.catalog import parse_yaml
 from ..http.auth import hash_token, new_token
+from ..media import import_images
 
 DEMO_TITLE = "Đặc sản OCOP Cà Mau — phiên live tối nay"
 
@@ -28,6 +31,12 @@ async def seed_demo(app: web.Application) -> dict[str, str]:
     token = await store.get_meta("demo_token")
     if show_id is None or token is None:
         products = demo_products()
+        settings = app[keys.SETTINGS]
+        folder = Path(settings.image_dir) if settings.image_dir else settings.data_path / "images"
+        images = resources.files("livesell.demo")
+        products, _ = await asyncio.to_thread(
+            import_images, products, lambda name: images.joinpath(name).read_bytes(), folder,
+            max_bytes=settings.image_max_bytes, max_pixels=settings.image_max_pixels)
         await service.put_products(products, "demo")
         show = await service.create_show(DEMO_TITLE, [p.code for p in products], "",
                                          hold_minutes=30, max_per_buyer=10)

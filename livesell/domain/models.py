@@ -135,6 +135,10 @@ class Show:
     created_at: float = 0.0
     started_at: float | None = None
     ended_at: float | None = None
+    # when the show is planned to start (shown with a countdown before it goes live)
+    starts_at: float | None = None
+    # "live" for a livestream; "booth" for the standing shop that takes orders between shows
+    kind: str = "live"
     # The Facebook post (page_post id) of the live video whose Page webhook comments feed
     # this show; empty when the show takes no Facebook webhook comments.
     facebook_post_id: str = ""

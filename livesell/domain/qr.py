@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import segno
 
-__all__ = ["qr_svg"]
+__all__ = ["QUIET_ZONE", "qr_svg"]
+
+# ISO/IEC 18004 asks for four modules of light margin around the symbol; phone cameras and
+# decoders look for it to find the finder patterns.
+QUIET_ZONE = 4
 
 
 def qr_svg(data: str, *, scale: int = 4, dark: str = "#111", title: str = "Mã QR") -> str:
-    """Render ``data`` as an SVG QR code ready to paste into an HTML page.
+    """Render ``data`` as a scalable SVG QR code ready to paste into an HTML page.
 
-    No XML declaration and no namespace, so the markup can be inlined in a
-    template; ``role="img"`` and a ``<title>`` (escaped by segno) let screen
-    readers announce it. Error correction M keeps a code printed on a label or
-    shown on a phone screen readable when partly glared or creased. Raises
-    :class:`ValueError` for empty data or a scale below 1.
+    The markup has a ``viewBox`` and no fixed width or height, so CSS sizes it to any box
+    without cropping; the quiet zone is drawn inside it on a white background, so the code
+    scans on a dark page too. No XML declaration and no namespace, so it can be inlined in a
+    template; ``role="img"`` and a ``<title>`` (escaped by segno) let screen readers announce
+    it. Error correction M keeps a code printed on a label or shown on a phone screen readable
+    when partly glared or creased. Raises :class:`ValueError` for empty data or a scale
+    below 1.
     """
     if not data:
         raise ValueError("QR data must not be empty")
@@ -22,5 +28,6 @@ def qr_svg(data: str, *, scale: int = 4, dark: str = "#111", title: str = "Mã Q
         raise ValueError(f"scale must be at least 1, got {scale}")
     # micro=False: Micro QR is not read by most phone camera apps.
     code = segno.make(data, error="m", micro=False)
-    svg: str = code.svg_inline(scale=scale, dark=dark, title=title)
-    return svg.replace("<svg ", '<svg role="img" ', 1)
+    svg: str = code.svg_inline(scale=scale, dark=dark, light="#fff", title=title,
+                               border=QUIET_ZONE, omitsize=True, svgclass="qr-code")
+    return svg.replace("<svg ", '<svg role="img" shape-rendering="crispEdges" ', 1)

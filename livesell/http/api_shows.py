@@ -128,6 +128,10 @@ async def create_show(request: web.Request) -> web.Response:
         facebook_post_field(body),
         bool(want(body, "talk_back", bool, required=False, default=False)),
     )
+    if "starts_at" in body:
+        from ..domain.booth import parse_start
+
+        show = await request.app[keys.SERVICE].schedule(show.id, parse_start(body["starts_at"]))
     return ok(show.to_json(), status=201)
 
 

@@ -24,8 +24,11 @@ from .. import keys
 from ..domain.errors import NotFound
 from ..domain.masking import mask_phone, short_name
 from ..domain.models import LineState, Order, OrderStatus, Product, Show, ShowStatus, sku
+from ..domain.money import format_vnd
 from ..domain.qr import qr_svg
 from ..domain.vietqr import fold_message, resolve_bank, vietqr_payload
+from ..media import sized
+from .display import local_time, photo
 from .render import catalog, language, render
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -151,7 +154,7 @@ def product_view(product: Product, stock: dict[str, int] | None = None) -> dict[
 
 def _image(url: str) -> str:
     # Only same-site paths and https images: img-src allows nothing else anyway.
-    return url if url.startswith(("/static/", "https://")) else ""
+    return url if url.startswith(("/static/", "/media/", "https://")) else ""
 
 
 def _show_sort_key(show: Show) -> tuple[int, float]:
@@ -180,13 +183,24 @@ def base_url(request: web.Request) -> str:
     return configured or f"{request.scheme}://{request.host}"
 
 
+def link_preview(request: web.Request, image: str) -> dict[str, str]:
+    """Absolute page and image URLs for link previews (from ``public_url``)."""
+    base = base_url(request)
+    return {"url": base + request.path,
+            "image": base + sized(image, 1280) if image.startswith("/") else image}
+
+
 # -- routes ----------------------------------------------------------------------------------
 
 
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
-    shows = sorted(await request.app[keys.STORE].list_shows(), key=_show_sort_key)
-    return page(request, "index.html", shows=shows)
+    from ..domain.booth import upcoming
+
+    shows = sorted((s for s in await request.app[keys.STORE].list_shows() if s.kind != "booth"),
+                   key=_show_sort_key)
+    return page(request, "index.html", shows=shows, when=local_time,
+                upcoming=upcoming(shows, request.app[keys.CLOCK]()))
 
 
 async def _snapshot(request: web.Request) -> dict[str, Any] | None:
@@ -203,8 +217,10 @@ async def viewer(request: web.Request) -> web.Response:
         return not_found(request, "show")
     show = snapshot["show"]
     pinned = next((p for p in snapshot["lineup"] if p["code"] == snapshot["pinned"]), None)
+
     return page(request, "viewer.html", snap=snapshot, show=show, pinned=pinned,
                 embed=stream_embed(show["stream_url"]) if show["stream_url"] else None,
+                when=local_time, og_info=link_preview(request, (pinned or {}).get("image", "")),
                 boot={"show": show["id"], "lang": language(request)})
 
 
@@ -225,9 +241,16 @@ async def product_page(request: web.Request) -> web.Response:
     product = await request.app[keys.STORE].get_product(request.match_info["code"])
     if product is None:
         return not_found(request, "product")
+
     url = f"{base_url(request)}/p/{product.code}"
+    preview = link_preview(request, product.image)
+    preview["description"] = " · ".join(filter(None, [
+        product.producer.name, product.producer.province,
+        f"OCOP {product.ocop_stars}★" if product.ocop_stars else "",
+        format_vnd(min(v.price for v in product.variants)) if product.variants else ""]))
     return page(request, "product.html", product=product, view=product_view(product),
-                url=url, qr=_trusted_svg(qr_svg(url, scale=5, title=f"QR {product.code}")))
+                url=url, photo=photo(request.app, product.image, 160), og_info=preview,
+                qr=_trusted_svg(qr_svg(url, scale=5, title=f"QR {product.code}")))
 
 
 @routes.get("/o/{code}")

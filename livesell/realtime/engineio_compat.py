@@ -197,3 +197,30 @@ def queued_packets(eio_socket: Any) -> int:
     """Packets waiting in the engine.io queue of this socket."""
     queue: asyncio.Queue[Any] = eio_socket.queue
     return queue.qsize()
+
+
+def track_tasks(sio: Any) -> set[asyncio.Task[Any]]:
+    """The tasks ``sio``'s engine.io server starts from now on, while they run.
+
+    engine.io starts a ping task per connection, a task per event handler and the Redis
+    manager's listener, and keeps no handle on them: a ping task sleeps out
+    ``ping_interval`` after its socket closed. Cancel what is left here once the server has
+    shut down, so nothing outlives the app. Idempotent per server.
+    """
+    eio: Any = sio.eio
+    existing = getattr(eio, "_livesell_tasks", None)
+    if isinstance(existing, set):
+        return existing
+    tasks: set[asyncio.Task[Any]] = set()
+    start = eio.start_background_task
+
+    def tracked(target: Any, *args: Any, **kwargs: Any) -> Any:
+        task = start(target, *args, **kwargs)
+        if isinstance(task, asyncio.Task):
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        return task
+
+    eio.start_background_task = tracked
+    eio._livesell_tasks = tasks
+    return tasks

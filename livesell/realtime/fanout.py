@@ -38,12 +38,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import socketio  # type: ignore[import-untyped,unused-ignore]
 from aiohttp import web
 
 from . import engineio_compat as compat
-from .framing import EIO_MESSAGE, SIO_EVENT, event_prefix, websocket_text_frame
+from .framing import EIO_MESSAGE, SIO_EVENT, event_frame, websocket_text_frame
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +120,6 @@ class ViewerFanout:
         # Callers that only ever push JSON data (livesell's own payloads) skip the packet
         # class's recursive search for binary attachments: one json.dumps per push.
         self._json_only = json_only
-        self._prefix_bytes = (EIO_MESSAGE + event_prefix(namespace)).encode()
         self._registry = compat.install(sio)
         self._shows: dict[str, dict[str, _Viewer]] = {}
         self._viewers: dict[str, _Viewer] = {}
@@ -197,8 +195,7 @@ class ViewerFanout:
         engine.io messages; the emit path handles them).
         """
         if self._json_only and not isinstance(data, tuple):
-            body = orjson.dumps([event] if data is None else [event, data])
-            return websocket_text_frame(self._prefix_bytes + body)
+            return event_frame(self._namespace, event, data)
         if isinstance(data, tuple):
             args = list(data)  # as in emit(): a tuple is several arguments
         elif data is not None:

@@ -22,10 +22,19 @@ def event_prefix(namespace: str) -> str:
     return str(SIO_EVENT) + ("" if namespace == "/" else namespace + ",")
 
 
+def _body(event: str, data: Any) -> bytes:
+    return orjson.dumps([event] if data is None else [event, data])
+
+
 def event_packet(namespace: str, event: str, data: Any) -> str:
     """The Socket.IO EVENT packet for ``event``/``data`` (JSON data only)."""
-    body = [event] if data is None else [event, data]
-    return event_prefix(namespace) + orjson.dumps(body).decode()
+    return event_prefix(namespace) + _body(event, data).decode()
+
+
+def event_frame(namespace: str, event: str, data: Any) -> bytes:
+    """The same packet as an engine.io MESSAGE in one websocket text frame, ready to write."""
+    return websocket_text_frame((EIO_MESSAGE + event_prefix(namespace)).encode()
+                                + _body(event, data))
 
 
 def websocket_text_frame(payload: bytes) -> bytes:

@@ -30,7 +30,7 @@ from ..domain.events import (
 )
 from ..plumbing import TaskSet, stop_tasks, summary
 from ..store.base import Store
-from . import names
+from . import engineio_compat, names
 from .consoles import ConsoleNamespace, TokenCheck
 from .fanout import ViewerFanout
 from .shows import Shows
@@ -71,6 +71,7 @@ class RealtimeHub:
         self.sio.register_namespace(self.live)
         self.sio.register_namespace(self.consoles)
         self.tasks = TaskSet("realtime push")
+        self.engine_tasks = engineio_compat.track_tasks(self.sio)
 
     # -- bus -------------------------------------------------------------------------------
 
@@ -105,6 +106,11 @@ class RealtimeHub:
         """Cancel pushes still in flight (shutdown): the store is about to close."""
         await self.tasks.drain()
 
+    async def shutdown(self) -> None:
+        """Stop the server, then what engine.io left running (pings, handlers, listener)."""
+        await self.sio.shutdown()
+        await stop_tasks(list(self.engine_tasks))
+
     def stop(self) -> None:
         """Ask every loop to end at its next turn."""
         self.live.running = False
@@ -138,7 +144,7 @@ def setup_realtime(app: web.Application, hub: RealtimeHub, bus: EventBus) -> Rea
         hub.stop()
         await stop_tasks(tasks)
         await hub.drain()
-        await hub.sio.shutdown()
+        await hub.shutdown()
 
     async def close_viewers(app: web.Application) -> None:
         # on_shutdown runs before aiohttp waits for open requests: an open websocket would

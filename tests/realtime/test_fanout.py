@@ -18,6 +18,7 @@ import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from livesell.plumbing import stop_tasks
 from livesell.realtime import engineio_compat
 from livesell.realtime.fanout import FanoutStats, ViewerFanout
 from livesell.realtime.framing import websocket_text_frame
@@ -47,6 +48,7 @@ MakeServer = Callable[..., Awaitable[LiveServer]]
 async def make_server(aiohttp_server: Any) -> AsyncIterator[MakeServer]:
     """Start the viewer namespace the way the app wires it: snapshot, then add()."""
     sios: list[socketio.AsyncServer] = []
+    tasks: list[set[asyncio.Task[Any]]] = []
 
     async def make(discard_on_disconnect: bool = True, **fanout_options: Any) -> LiveServer:
         sio = socketio.AsyncServer(async_mode="aiohttp")
@@ -54,6 +56,7 @@ async def make_server(aiohttp_server: Any) -> AsyncIterator[MakeServer]:
         app = web.Application()
         sio.attach(app)
         sios.append(sio)
+        tasks.append(engineio_compat.track_tasks(sio))
         server = await aiohttp_server(app)
         live = LiveServer(sio, fanout, server)
 
@@ -76,6 +79,8 @@ async def make_server(aiohttp_server: Any) -> AsyncIterator[MakeServer]:
     yield make
     for sio in sios:
         await sio.shutdown()
+    # engine.io's ping tasks sleep out the ping interval unless cancelled
+    await stop_tasks([task for started in tasks for task in started])
 
 
 class Viewer:
@@ -215,6 +220,7 @@ async def test_viewer_websocket_has_no_permessage_deflate(make_server: MakeServe
 async def test_stock_server_would_negotiate_deflate(aiohttp_server: Any) -> None:
     """The control for the test above: without the fan-out hook, deflate is on."""
     sio = socketio.AsyncServer(async_mode="aiohttp")
+    tasks = engineio_compat.track_tasks(sio)
     app = web.Application()
     sio.attach(app)
     server = await aiohttp_server(app)
@@ -225,6 +231,7 @@ async def test_stock_server_would_negotiate_deflate(aiohttp_server: Any) -> None
                 assert ws.compress == 15
     finally:
         await sio.shutdown()
+        await stop_tasks(list(tasks))
 
 
 async def test_disconnected_viewer_is_discarded(

@@ -11,8 +11,12 @@ import pytest
 import socketio
 from aiohttp.test_utils import TestClient
 
+from livesell import keys
+from livesell.app import create_app
+from livesell.config import Settings
 from livesell.domain.masking import contains_phone
-from tests.conftest import ROLE_TOKENS, comment, post_comments, seed_show
+from livesell.realtime.shows import FEED_PER_PUSH
+from tests.conftest import ROLE_TOKENS, Clock, comment, post_comments, seed_show
 
 
 class Listener:
@@ -97,20 +101,37 @@ async def test_unknown_show_is_refused(client: TestClient) -> None:
     await listener.close()
 
 
-async def test_stock_pushes_are_coalesced_and_end_true(client: TestClient,
+@pytest.fixture
+async def ticked_by_hand(aiohttp_client: Any, settings: Settings, clock: Clock) -> TestClient:
+    """An app whose tick loop ticks once at start, then not for 1,000 s: the test ticks."""
+    app = create_app(settings.with_(stock_push_hz=0.001), clock=clock)
+    test_client: TestClient = await aiohttp_client(app)
+    return test_client
+
+
+async def test_stock_pushes_are_coalesced_and_end_true(ticked_by_hand: TestClient,
                                                        listeners: list[Listener]) -> None:
+    client = ticked_by_hand
+    live = client.app[keys.HUB].live
     show = await seed_show(client)
     v = await viewer(client, show, listeners)
-    await v.next("snapshot")
+    snapshot = await v.next("snapshot")
     batches = [[comment(f"b{n}-{i}", "A2", author=f"u{n}-{i}") for i in range(20)]
                for n in range(4)]
     await asyncio.gather(*(post_comments(client, show, b) for b in batches))
+    await live.tick()
+    # 80 orders between two ticks: one stock push, with the true value, and one ticker
+    # push with the newest lines a viewer can read
     final = await v.until("stock", lambda d: d["stock"]["A2"] == 0)
-    pushes = [d for name, d in v.seen if name == "stock"]
-    assert len(pushes) < 80 / 4  # far fewer pushes than orders
-    versions = [p["v"] for p in pushes]
-    assert versions == sorted(versions)
-    assert final["stock"]["A2"] == 0
+    ticker = await v.next("ticker")
+    assert [name for name, _ in v.seen if name == "stock"] == ["stock"]
+    assert final["v"] >= snapshot["version"]
+    assert len(ticker["items"]) == FEED_PER_PUSH
+    await post_comments(client, show, [comment("late", "hủy A2", author="u0-0")])
+    await live.tick()
+    again = await v.until("stock", lambda d: d["stock"]["A2"] == 1)
+    assert again["v"] > final["v"]
+    assert [name for name, _ in v.seen if name == "stock"] == ["stock", "stock"]
 
 
 async def test_pin_and_flash_reach_viewers(client: TestClient,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from ...domain.catalog import product_from_mapping
+from ...domain.errors import NotFound
 from ...domain.events import Event
 from ...domain.models import Product, StockLevel
 from . import codec
@@ -73,3 +75,25 @@ class RedisCatalog(RedisConnection):
         with _reachable():
             value = await self.client.hget(self.key("meta"), "stock_version")
         return int(value or 0)
+
+    # -- product photos ---------------------------------------------------------------------
+
+    async def set_product_image(self, code: str, image: str, now: float) -> Product:
+        """Point a product at a photo (``""`` removes it); nothing else of it changes."""
+        key = self.key("product", code.upper())
+
+        async def change(pipe: Any) -> None:
+            doc_text = await pipe.hget(key, "doc")
+            if doc_text is None:
+                raise NotFound(f"product {code} not found")
+            doc = json.loads(doc_text)
+            doc["image"] = image
+            pipe.multi()
+            pipe.hset(key, "doc", json.dumps(doc, ensure_ascii=False))
+
+        with _reachable():
+            await self.client.transaction(change, key)
+            await self._durable()
+        product = await self.get_product(code)
+        assert product is not None
+        return product

@@ -14,7 +14,7 @@ from ...domain.errors import NotFound
 from ...domain.events import OrderPlaced
 from ...domain.models import LineState, OrderStatus
 from .rows import _show_for
-from .writer import CHECK_CACHE, BuyerState, Unit, WriterCache, _stale, nocase
+from .writer import BuyerState, Unit, WriterCache, nocase
 
 ACTIVE = (LineState.HELD.value, LineState.WAITLISTED.value, LineState.CONFIRMED.value)
 
@@ -42,11 +42,11 @@ def move_stock(
 def _available(conn: sqlite3.Connection, cache: WriterCache, code: str, label: str) -> int:
     key = (nocase(code), nocase(label))
     available = cache.available.get(key)
-    if available is None or CHECK_CACHE:
+    if available is None or cache.check:
         fresh: int = conn.execute("SELECT available FROM variants WHERE code = ? AND label = ?",
                                   (code, label)).fetchone()[0]
         if available is not None and available != fresh:
-            _stale("available", key, available, fresh)
+            cache.found_stale("available", key, available, fresh)
         cache.available[key] = available = fresh
     return available
 
@@ -69,11 +69,11 @@ def next_value(conn: sqlite3.Connection, name: str, cache: WriterCache | None = 
         value = 1
     else:
         known = cache.sequences.get(name) if cache is not None else None
-        if known is None or CHECK_CACHE:
+        if known is None or (cache is not None and cache.check):
             value = int(conn.execute("SELECT value FROM sequences WHERE name = ?",
                                      (name,)).fetchone()[0])
-            if known is not None and known + 1 != value:
-                _stale("sequence", name, known + 1, value)
+            if cache is not None and known is not None and known + 1 != value:
+                cache.found_stale("sequence", name, known + 1, value)
         else:
             value = known + 1
     if cache is not None:
@@ -96,10 +96,10 @@ def _bump(conn: sqlite3.Connection, unit: Unit, code: str,
     cache = unit.cache
     key = nocase(code)
     owner = cache.owners.get(key)
-    if owner is None or CHECK_CACHE:
+    if owner is None or cache.check:
         row = conn.execute("SELECT show_id, buyer FROM orders WHERE code = ?", (code,)).fetchone()
         if owner is not None and owner != (row[0], row[1]):
-            _stale("owner", code, owner, tuple(row))
+            cache.found_stale("owner", code, owner, tuple(row))
         cache.owners[key] = owner = (row[0], row[1])
     show_id, buyer = owner
     unit.orders[code] = show_id
@@ -131,19 +131,19 @@ def _buyer_state(conn: sqlite3.Connection, cache: WriterCache, show_id: str,
             if r[3] == "captured":
                 fresh = (r[0], r[1], r[2])
         state = buyers[buyer] = BuyerState(fresh, None if rows else {})
-    elif CHECK_CACHE:
+    elif cache.check:
         row = _open_order(conn, show_id, buyer)
         fresh = (row[0], row[1], row[2]) if row is not None else None
         if state.open != fresh:
-            _stale("open order", show_id, buyer, state.open, fresh)
+            cache.found_stale("open order", show_id, buyer, state.open, fresh)
     return state
 
 
-def _counted(conn: sqlite3.Connection, state: BuyerState, show_id: str,
+def _counted(conn: sqlite3.Connection, cache: WriterCache, state: BuyerState, show_id: str,
              buyer: str) -> dict[str, int]:
     """Units per product (nocase code) the buyer holds, waits for or bought in the show."""
     counted = state.counted
-    if counted is None or CHECK_CACHE:
+    if counted is None or cache.check:
         fresh: dict[str, int] = {}
         for r in conn.execute(
                 # CROSS JOIN keeps SQLite on the buyer's few orders, then their lines.
@@ -153,7 +153,7 @@ def _counted(conn: sqlite3.Connection, state: BuyerState, show_id: str,
             key = nocase(r[0])
             fresh[key] = fresh.get(key, 0) + r[1]
         if counted is not None and {k: v for k, v in counted.items() if v} != fresh:
-            _stale("counted", show_id, buyer, counted, fresh)
+            cache.found_stale("counted", show_id, buyer, counted, fresh)
         state.counted = counted = fresh
     return counted
 

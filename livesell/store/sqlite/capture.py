@@ -139,7 +139,7 @@ def add_items(
         counted: dict[str, int] | None = None
         already = 0
         if capped:
-            counted = _counted(conn, state, show.id, buyer)
+            counted = _counted(conn, cache, state, show.id, buyer)
             already = counted.get(nocase(code), 0)
             qty = rules.capped_qty(item.qty, already, show.max_per_buyer)
             if qty < item.qty:

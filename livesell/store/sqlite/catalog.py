@@ -127,3 +127,20 @@ class SqliteCatalog(SqliteConnection):
     async def stock_version(self) -> int:
         return await self.engine.read(lambda c: int(c.execute(
             "SELECT value FROM meta WHERE key = 'stock_version'").fetchone()[0]))
+
+    # -- product photos ---------------------------------------------------------------------
+
+    async def set_product_image(self, code: str, image: str, now: float) -> Product:
+        """Point a product at a photo (``""`` removes it); nothing else of it changes."""
+        def run(conn: sqlite3.Connection) -> None:
+            row = conn.execute("SELECT code FROM products WHERE code = ? COLLATE NOCASE",
+                               (code,)).fetchone()
+            if row is None:
+                raise NotFound(f"product {code} not found")
+            conn.execute("UPDATE products SET doc = json_set(doc, '$.image', ?), updated_at = ? "
+                         "WHERE code = ?", (image, now, row["code"]))
+
+        await self.engine.write(run)
+        product = await self.get_product(code)
+        assert product is not None
+        return product

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from .check import check_mode
 from .engine import SqliteEngine
 from .writer import WriterCache
 
@@ -13,8 +14,9 @@ class SqliteConnection:
     """One database file: writes go through one writer thread; reads through one reader."""
 
     def __init__(self, path: Path, synchronous: str = "FULL", group_commit_ms: float = 2.0,
-                 group_commit_max: int = 512) -> None:
-        self.cache = WriterCache()
+                 group_commit_max: int = 512, check_cache: bool | None = None) -> None:
+        # check_cache not given: LIVESELL_CHECK_WRITER_CACHE decides
+        self.cache = WriterCache(check=check_mode(check_cache))
         self.engine = SqliteEngine(path, synchronous, group_commit_ms, group_commit_max,
                                    on_rollback=self.cache.clear,
                                    before_commit=self.cache.before_commit)

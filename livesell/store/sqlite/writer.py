@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import string
-import sys
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from ...domain.events import Event, OrderChanged, StockChanged
 from ...domain.models import Show
+from .check import StaleCache
 
 # SQLite's NOCASE collation folds ASCII letters only; cache keys fold the same way.
 _NOCASE = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-# Set LIVESELL_CHECK_WRITER_CACHE=1 to compare every cached answer with SQL (tests, debugging).
-CHECK_CACHE = os.environ.get("LIVESELL_CHECK_WRITER_CACHE") == "1"
 
 
 def nocase(text: str) -> str:
     return text.translate(_NOCASE)
-
-
-def _stale(*what: object) -> None:
-    """A cached answer differed from SQL (check mode only): stop hard, retries would hide it."""
-    sys.stderr.write(f"livesell: stale writer cache: {what!r}\n")
-    sys.stderr.flush()
-    os._exit(70)
 
 
 class BuyerState:
@@ -69,6 +60,13 @@ class WriterCache:
     # Set by any operation that moved stock; the version is bumped once per group commit.
     # A rolled-back operation may leave it set: one extra bump is harmless, a lost one not.
     stock_moved: bool = False
+    # Check mode: each cached answer is compared with SQL; a difference fails every commit.
+    check: bool = False
+    stale: list[str] = field(default_factory=list)
+
+    def found_stale(self, *what: object) -> NoReturn:
+        self.stale.append(f"stale writer cache: {what!r}")
+        raise StaleCache(self.stale[0])
 
     def clear(self) -> None:
         self.shows.clear()
@@ -80,6 +78,8 @@ class WriterCache:
 
     def before_commit(self, conn: sqlite3.Connection) -> None:
         """Bump the stock version once for everything this transaction moved."""
+        if self.stale:
+            raise StaleCache(self.stale[0])
         if self.stock_moved:
             conn.execute(
                 "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'stock_version'"

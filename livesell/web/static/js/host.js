@@ -1,6 +1,7 @@
 // Host console: lineup with live stock, pin, flash deal, start/end, restock, live stats.
 import "./connectors.js";
 import { api, baseUrl, clearNotice, connectStaff, el, notify, num, show, sku, t, vnd } from "./console.js";
+import "./host_booth.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
 const state = { lineup: [], pinned: show.pinned, pinnedVariant: show.pinned_variant ?? null,

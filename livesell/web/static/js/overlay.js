@@ -29,7 +29,10 @@ function drawProduct() {
   const p = live.pinnedProduct();
   if (!p) { card.hidden = true; return; }
   card.hidden = false;
-  $("p-img").src = p.image || "/static/img/product.svg";
+  const img = $("p-img");
+  img.hidden = !p.image;
+  if (p.image) img.src = p.image;
+  else img.removeAttribute("src");
   $("p-code").textContent = p.code;
   $("p-stars").textContent = p.ocop_stars ? `OCOP ${"★".repeat(p.ocop_stars)}` : "";
   $("p-name").textContent = p.name;
