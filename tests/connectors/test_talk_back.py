@@ -17,7 +17,14 @@ from livesell.domain.buyer_link import buyer_url
 from livesell.domain.models import CaptureResult, CommentStatus
 from livesell.domain.replies import ReplyLine, reply_text, scrub
 from tests.conftest import auth, seed_show
-from tests.connectors.fakes import FakeFacebook, FakeTwitch, FakeYouTube, eventually, held
+from tests.connectors.fakes import (
+    FakeFacebook,
+    FakeTwitch,
+    FakeYouTube,
+    eventually,
+    held,
+    wait_until,
+)
 from tests.connectors.test_facebook_hooks import POST, change, delivery, sign
 
 FAST = {"backoff_initial": 0.01, "backoff_max": 0.05}
@@ -27,6 +34,15 @@ PUBLIC = "https://shop.example.vn"
 async def serve(aiohttp_server: Any, app: Any) -> str:
     server: TestServer = await aiohttp_server(app)
     return str(server.make_url("")).rstrip("/")
+
+
+async def settled(client: TestClient, show: str) -> dict[str, Any]:
+    """The replies once none is waiting any more."""
+    async def done() -> bool:
+        return (await replies(client, show))["queued"] == 0
+
+    await wait_until(done)
+    return await replies(client, show)
 
 
 async def replies(client: TestClient, show: str) -> dict[str, Any]:
@@ -84,7 +100,7 @@ async def test_facebook_buyer_gets_one_private_reply_with_the_link(
     assert "0912345678" not in sent["message"] and "Lê Lợi" not in sent["message"]
     # Facebook re-delivers the webhook: still one reply.
     assert (await client.post("/hooks/facebook", data=raw, headers=sign(raw))).status == 200
-    body = await replies(client, show)
+    body = await settled(client, show)
     assert body["sent"] == 1 and body["failed"] == 0 and len(fake.replies) == 1
 
 
@@ -101,7 +117,7 @@ async def test_public_comment_reply_never_carries_link_or_contact(
     assert sent["edge"] == "comments"
     assert "/o/" not in sent["message"] and "?t=" not in sent["message"]
     assert "0912345678" not in sent["message"] and "0987654321" not in sent["message"]
-    [reply] = (await replies(client, show))["replies"]
+    [reply] = (await settled(client, show))["replies"]
     assert reply["state"] == "sent" and reply["attempts"] == 2 and reply["private"] is False
 
 
