@@ -29,22 +29,26 @@ if str(REPO) not in sys.path:  # run as a script: make the package importable
 
 import yaml  # noqa: E402
 
-from livesell.domain.parser import LineupProduct, Parser  # noqa: E402
+from livesell.domain.catalog import load_catalog_file  # noqa: E402
+from livesell.domain.parser import (  # noqa: E402
+    DEFAULT_MIN_CONFIDENCE,
+    Parser,
+    lineup_product,
+)
 
 DATA = REPO / "tests" / "data"
 BENCHMARKS_MD = REPO / "BENCHMARKS.md"
 FILLERS = ["shop ơi", "em", "nha", "ạ", "nhé", "😍", "🦀🦀", "[top fan]", "@Shop", "chị ơi", "ok"]
 
 
-def load() -> tuple[Parser, list[str]]:
-    """The benchmark lineup (pinned A1) and the corpus texts."""
-    catalog = yaml.safe_load((DATA / "parser_catalog.yaml").read_text(encoding="utf-8"))
-    lineup = [
-        LineupProduct(p["code"], p["name"], tuple(v["label"] for v in p["variants"]))
-        for p in catalog["products"]
-    ]
-    corpus = yaml.safe_load((DATA / "comments.yaml").read_text(encoding="utf-8"))
-    return Parser(lineup, pinned="A1"), [c["text"] for c in corpus["comments"]]
+def load(corpus_file: Path = DATA / "comments.yaml") -> tuple[Parser, list[str], list[str]]:
+    """The benchmark lineup (pinned A1, the default confidence gate), the core corpus texts
+    and the texts of every tier (core, hard orders, show-night noise)."""
+    lineup = [lineup_product(p) for p in load_catalog_file(DATA / "parser_catalog.yaml")]
+    corpus = yaml.safe_load(corpus_file.read_text(encoding="utf-8"))
+    parser = Parser(lineup, pinned="A1", min_confidence=DEFAULT_MIN_CONFIDENCE)
+    tiers = [c["text"] for tier in ("comments", "hard", "noise") for c in corpus.get(tier) or ()]
+    return parser, [c["text"] for c in corpus["comments"]], tiers
 
 
 def distinct_texts(corpus: Sequence[str], n: int, seed: int = 2026) -> list[str]:
@@ -137,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parses", type=int, default=200_000, help="parses per input (min 1000)")
     ap.add_argument("--rounds", type=int, default=5, help="timed rounds per input")
     ap.add_argument("--write", action="store_true", help="append the results to BENCHMARKS.md")
+    ap.add_argument("--corpus", type=Path, default=DATA / "comments.yaml",
+                    help="labelled comments to draw from (default: the test corpus)")
     args = ap.parse_args(argv)
-    parser, corpus = load()
+    parser, corpus, every_tier = load(args.corpus)
     n = max(args.parses, 1000)
     repeated = (corpus * math.ceil(n / len(corpus)))[:n]
     distinct = distinct_texts(corpus, n)
@@ -152,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("distinct generated comments", n, [measure(parser, distinct) for _ in range(rounds)]),
     ]
+    if len(every_tier) > len(corpus):  # the show-night mix: hard orders and chatter as well
+        mixed = distinct_texts(every_tier, n)
+        rows.append((f"distinct, all tiers ({len(every_tier)} comments)", n,
+                     [measure(parser, mixed) for _ in range(rounds)]))
     table = report(rows)
     print(table)
     if args.write:

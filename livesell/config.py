@@ -80,6 +80,9 @@ class Settings:
     image_max_pixels: int = 40_000_000
     # SQLite: compare every answer the writer keeps in memory with SQL (tests, debugging).
     check_writer_cache: bool = False
+    # Comment reading: orders read with less confidence go to review and hold nothing
+    # (the parser's DEFAULT_MIN_CONFIDENCE, chosen on the labelled corpus).
+    order_min_confidence: float = 0.8
     # -- platform connectors (Facebook Page webhooks, health) --
     facebook_verify_token: str = ""
     facebook_app_secret: str = ""
@@ -178,6 +181,8 @@ def validate(settings: Settings, source: str = "<settings>") -> Settings:
     if settings.backup_every_minutes < 0 or settings.backup_keep < 1:
         raise ConfigError(f"{source}: settings 'backup_every_minutes' must be >= 0 and "
                           "'backup_keep' >= 1")
+    if not 0 <= settings.order_min_confidence <= 1:
+        raise ConfigError(f"{source}: setting 'order_min_confidence' must be between 0 and 1")
     if settings.group_commit_ms < 0:
         raise ConfigError(f"{source}: setting 'group_commit_ms' must be >= 0")
     if not (settings.store == "sqlite" or settings.store.startswith(("redis://", "rediss://"))):

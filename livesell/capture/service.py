@@ -29,13 +29,14 @@ from ..domain.models import (
     Show,
     ShowStatus,
 )
-from ..domain.parser import LineupProduct, Parser
+from ..domain.parser import Parser, lineup_product
 from ..store.base import CaptureItem, CaptureRequest, Store
 from .bus import EventBus
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 SHOW_TTL = 0.5
+SAID_CHARS = 200  # of a comment's words kept on the order line it made, for the console
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7F: None}
 
 
@@ -103,10 +104,11 @@ class CaptureService:
             return cached[2]
         products = {p.code: p for p in await self.store.list_products()}
         lineup = [
-            LineupProduct(p.code, p.name, tuple(v.label for v in p.variants))
+            lineup_product(p)
             for code in show.lineup if (p := products.get(code.upper())) is not None
         ]
-        parser = Parser(lineup, show.pinned, max_qty=self.settings.max_qty)
+        parser = Parser(lineup, show.pinned, max_qty=self.settings.max_qty,
+                        min_confidence=self.settings.order_min_confidence)
         self._parsers[show.id] = (now, key, parser)
         return parser
 
@@ -157,9 +159,11 @@ class CaptureService:
                     comment, "chat", reject=f"text over {self.settings.max_comment_chars} chars"))
                 continue
             intent = parser.parse(incoming.text)
+            said = incoming.text[:SAID_CHARS]
             requests.append(CaptureRequest(
                 comment, intent.kind,
-                tuple(CaptureItem(i.code, i.variant, i.qty) for i in intent.items),
+                tuple(CaptureItem(i.code, i.variant, i.qty, intent.confidence, said)
+                      for i in intent.items),
                 intent.phone, intent.reason))
         captured = await self.store.capture(requests, now) if requests else []
         results = iter(captured)

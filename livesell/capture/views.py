@@ -83,7 +83,8 @@ class ShowViews:
                 "producer": {"name": product.producer.name,
                              "province": product.producer.province},
                 "variants": [{"label": v.label, "price": v.price,
-                              "available": stock.get(sku(product.code, v.label), 0)}
+                              "available": stock.get(sku(product.code, v.label), 0),
+                              "unit": product.unit_of(v.label)}
                              for v in product.variants],
             })
         now = self.clock()

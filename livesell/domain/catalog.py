@@ -23,6 +23,7 @@ CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,11}$")
 CSV_COLUMNS = (
     "code", "name", "category", "ocop_stars", "variant", "price", "stock", "description",
     "producer", "commune", "province", "batch", "produced", "expiry", "certificates", "image",
+    "aliases", "unit",
 )
 
 
@@ -97,6 +98,14 @@ def product_from_mapping(doc: Mapping[str, Any], where: str, problems: list[str]
         problems.append(f"{label}: field 'variants' needs at least one variant")
         variants_raw = []
     seen: set[str] = set()
+    units_doc = doc.get("variant_units")
+    units = units_doc if isinstance(units_doc, Mapping) else {}
+    aliases_raw = doc.get("aliases") or []
+    if isinstance(aliases_raw, str):
+        aliases_raw = [a.strip() for a in aliases_raw.split(";")]
+    if not isinstance(aliases_raw, list):
+        problems.append(f"{label}: field 'aliases' must be a list of names")
+        aliases_raw = []
     for index, raw in enumerate(variants_raw, 1):
         vwhere = f"{label} variant {index}"
         if not isinstance(raw, Mapping):
@@ -110,7 +119,8 @@ def product_from_mapping(doc: Mapping[str, Any], where: str, problems: list[str]
             problems.append(f"{vwhere}: field 'label' is empty (needed with several variants)")
         price = _int(raw.get("price"), vwhere, "price", problems, minimum=1)
         stock = _int(raw.get("stock", 0), vwhere, "stock", problems, minimum=0)
-        variants.append(Variant(label=vlabel, price=price, stock=stock))
+        unit = _text(raw.get("unit")) or _text(units.get(vlabel))
+        variants.append(Variant(label=vlabel, price=price, stock=stock, unit=unit))
     return Product(
         code=code.upper(), name=name, variants=tuple(variants),
         description=_text(doc.get("description")), category=category, ocop_stars=stars,
@@ -123,6 +133,8 @@ def product_from_mapping(doc: Mapping[str, Any], where: str, problems: list[str]
             expiry=_text(origin.get("expiry")), certificates=tuple(_text(c) for c in certs),
         ),
         image=_text(doc.get("image")),
+        aliases=tuple(a for a in (_text(x) for x in aliases_raw) if a),
+        unit=_text(doc.get("unit")),
     )
 
 
@@ -176,7 +188,7 @@ def parse_csv(text: str, name: str = "catalog") -> list[Product]:
             grouped[key] = {
                 "code": code, "name": row.get("name"), "category": row.get("category"),
                 "ocop_stars": row.get("ocop_stars"), "description": row.get("description"),
-                "image": row.get("image"),
+                "image": row.get("image"), "aliases": row.get("aliases"),
                 "producer": {"name": row.get("producer"), "commune": row.get("commune"),
                              "province": row.get("province")},
                 "origin": {"batch": row.get("batch"), "produced": row.get("produced"),
@@ -185,7 +197,7 @@ def parse_csv(text: str, name: str = "catalog") -> list[Product]:
             }
         grouped[key]["variants"].append(
             {"label": row.get("variant") or "", "price": row.get("price"),
-             "stock": row.get("stock") or 0}
+             "stock": row.get("stock") or 0, "unit": row.get("unit")}
         )
     products = [
         product_from_mapping(grouped[k], f"line {grouped[k]['line']}", problems) for k in order

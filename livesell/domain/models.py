@@ -35,6 +35,7 @@ class Variant:
     label: str
     price: int
     stock: int = 0
+    unit: str = ""  # what one of it is counted in ("hũ", "hộp 20 túi"); else the product's
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,8 @@ class Product:
     producer: Producer = field(default_factory=Producer)
     origin: Origin = field(default_factory=Origin)
     image: str = ""
+    aliases: tuple[str, ...] = ()  # other names viewers use ("nhàu", "cua gạch")
+    unit: str = ""  # what stock is counted in, for every variant without its own
 
     def variant(self, label: str | None) -> Variant | None:
         """The variant with this label (case-insensitive); None if absent."""
@@ -61,7 +64,15 @@ class Product:
         doc["category"] = str(self.category)
         doc["origin"]["certificates"] = list(self.origin.certificates)
         doc["variants"] = [asdict(v) for v in self.variants]
+        doc["aliases"] = list(self.aliases)
+        # Stores keep variants in their own rows; the units ride along in the product's doc.
+        doc["variant_units"] = {v.label: v.unit for v in self.variants if v.unit}
         return doc
+
+    def unit_of(self, label: str) -> str:
+        """The unit a variant's stock is counted in ("" when the catalog names none)."""
+        found = self.variant(label)
+        return (found.unit if found is not None and found.unit else "") or self.unit
 
 
 def sku(code: str, label: str) -> str:
@@ -191,6 +202,8 @@ class OrderLine:
     expires_at: float | None = None
     wait_seq: int | None = None
     comment_id: int | None = None
+    confidence: float | None = None  # the parser's, for a line made from a comment
+    said: str = ""  # the comment the line was read from
 
     @property
     def amount(self) -> int:
@@ -201,6 +214,7 @@ class OrderLine:
             "id": self.id, "code": self.code, "variant": self.variant, "qty": self.qty,
             "unit_price": self.unit_price, "state": self.state.value,
             "expires_at": self.expires_at, "amount": self.amount,
+            "confidence": self.confidence, "said": self.said,
         }
 
 

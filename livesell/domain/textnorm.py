@@ -46,6 +46,7 @@ def _build_fold_table() -> dict[int, str | None]:
 
 
 _FOLD = _build_fold_table()
+_EXPENSIVE = re.compile(r"[đĐ][ắẮ][tT]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # Platform noise: "[top fan]" style badges and @mentions of other viewers or the shop.
 _NOISE = re.compile(r"\[[^\]]*\]|@\w+")
@@ -59,7 +60,12 @@ def normalize(text: str) -> str:
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_FOLD)
+        text = unicodedata.normalize("NFKC", text)
+        if "ắt" in text or "Ắ" in text or "ẮT" in text:
+            # "đắt" (expensive) and "đặt" (order) fold to the same letters; keep them apart
+            # while the diacritics still tell: "đắt" becomes "datt", a word that orders nothing.
+            text = _EXPENSIVE.sub("datt", text)
+        text = text.translate(_FOLD)
         if not text.isascii():
             text = _NON_ASCII.sub(" ", text)
     text = " ".join(text.lower().split())
@@ -107,10 +113,10 @@ _add("already", _expand("da", (*_BUY, "ck", "chuyen khoan", "thanh toan", "gui")
 _add("already", _expand((*_BUY, "ck", "chuyen khoan"), ("", "don", "hang"), ("roi", "r")))
 _add("already", ("already", "ordered", "paid"))
 _add("notnow", _expand(_LATER, ("", "minh", "em", "e", "chi", "anh", "toi", "tui", "se", "thi",
-                                "moi"), _BUY))
+                                "moi", "mik", "mk", "t", "tao"), _BUY))
 # Seeding: telling others to buy ("moi nguoi nen mua") is never an order, even with a code.
-_add("seed", _expand(("ai", "nen", "se", "hay", "moi nguoi", "ae", "ca nha", "moi nguoi nen"),
-                     _BUY))
+_add("seed", _expand(("ai", "nen", "se", "hay", "moi nguoi", "ae", "ca nha", "moi nguoi nen",
+                      "mn", "mng"), _BUY))
 _add("noorder", ("mua si", "lay si", "ban si", "gia si", "si le"))
 _add("bulk", _expand(("chot", "lay", "mua", "bao"), ("het", "tat ca", "all")))
 _add("noorder", ("troi mua", "con mua", "gia dinh", "dat khach"))
@@ -118,8 +124,11 @@ _add("noorder", _expand("mua", ("to", "lon", "qua", "bao", "ngap", "di moi")))
 _add("noorder", _expand("mua", tuple("123456789"), "tang"))
 _add("noorder", _expand("cam on", ("", "shop", "ban", "em", "chi", "anh", "ca nha", "moi nguoi",
                                    "rat", "shop rat"), "nhieu"))
-_add("noorder", _expand(("hoi", "qua", "mac"), "dat"))
-_add("noorder", _expand("dat", ("qua", "the", "vay", "ghe", "xiu", "lam", "v")))
+# "đắt" (dear) typed without diacritics: an opinion, so it counts against a bare code.
+_add("rev", _expand(("hoi", "qua", "mac"), "dat"))
+_add("rev", _expand("dat", ("qua", "the", "vay", "ghe", "xiu", "lam", "v", "z", "wa", "qa",
+                            "vl", "qua troi")))
+_add("rev", ("mac qua", "mac wa", "mac vay", "mac z", "datt", "re hon", "che", "chan"))
 _add("qphrase", _expand(("lam sao", "sao", "cach", "lam the nao"), ("", "de"), _BUY))
 _add("qphrase", _expand(_BUY, ("sao", "nhu nao", "nhu the nao", "the nao", "kieu gi", "o dau",
                                "bang cach nao")))
@@ -144,6 +153,83 @@ _add("change", _expand("doi", ("sang", "thanh", "qua", "lai", "ma", "size", "loa
 _add("change", ("giu", "giu lai", "sua don", "sua lai", "thay bang", "thay thanh", "change"))
 _add("qword", ("gia", "bao nhieu", "bao nhiu", "bnhieu", "bn", "bao tien", "may tien",
                "bao lau", "o dau", "price", "available"))
+
+# -- precision: set phrases and frames that carry order words but never order -------------
+# Greetings and wishes (Tết chatter): "mua may bán đắt", "an khang thịnh vượng".
+_add("noorder", ("mua may ban dat", "buon may ban dat", "mua may ban may", "ban dat",
+                 "dat nhu tom tuoi", "ban chay", "an khang thinh vuong", "an khang", "thinh vuong",
+                 "phat tai phat loc", "phat tai", "phat loc", "van su nhu y", "nam moi",
+                 "chuc mung nam moi", "suc khoe doi dao", "tan tai tan loc", "tien vo nhu nuoc",
+                 "an nen lam ra", "hanh phuc", "ba me", "bo me", "ba ma", "ong ba", "ba noi",
+                 "ba ngoai", "ba con", "li xi", "lixi", "ngoai cho", "o cho", "di cho",
+                 "ra cho", "cho ban", "khong cho", "ko cho", "k cho", "kh cho", "hong cho",
+                 "cho phep", "cho xem", "cho coi", "cho hoi", "khong cho mua", "ko cho mua",
+                 "k cho mua", "kh cho mua", "khong mua noi", "ko mua noi", "k mua noi",
+                 "mua khong noi", "mua ko noi", "mua k noi", "danh gia", "dg"))
+_add("noorder", _expand(("chao", "hello", "hi", "xin chao", "chuc"), ("ca nha", "moi nguoi", "mn",
+                                                                        "cac ban", "ae", "chi em")))
+# "for my parents / for the family": benefactive, not "give me".
+_add("noorder", _expand("cho", ("ba me", "bo me", "ba ma", "ong ba", "ba noi", "ba ngoai",
+                                "gia dinh", "ca nha", "nha", "be", "chau", "ban", "moi nguoi",
+                                "ai", "vo", "chong", "sep", "ban be", "hang xom", "nguoi yeu",
+                                "ny")))
+# The same set phrases with "đắt" typed with its diacritics (see normalize).
+for _phrase, _kind in [(p, k) for p, k in KEYWORDS.items()
+                       if k in ("noorder", "rev") and "dat" in p.split()]:
+    _add(_kind, [" ".join("datt" if w == "dat" else w for w in _phrase.split())])
+# Counts of people, ages, ratings, years spelled as words: "hai đứa con", "ba người".
+_add("noorder", _expand(("mot", "hai", "ba", "bon", "nam", "sau", "bay", "tam", "chin", "muoi"),
+                        ("dua", "dua con", "dua nho", "nguoi", "be", "chau", "tuoi", "sao",
+                         "diem", "nam", "thang", "tuan", "ngay", "lan", "mon", "dem", "gio")))
+# Past purchases and reviews: "hôm trước mua ...", "đợt trước ăn mặn quá".
+_add("past", ("hum qua", "hum truoc", "hum trc", "hom trc", "lan trc", "bua trc", "tuan trc",
+              "thang trc", "dot trc", "hom wa", "hum wa", "hom qua", "hom truoc", "bua truoc",
+              "lan truoc", "tuan truoc", "thang truoc",
+              "nam ngoai", "nam truoc", "dot truoc", "bua qua", "toi qua", "hom bua", "bua hom",
+              "hom kia", "da tung", "tung", "luc truoc", "truoc day", "hoi truoc", "tet truoc",
+              "tuan roi", "thang roi", "nam roi", "may hom truoc", "moi mua", "moi an",
+              "nhan duoc", "nhan hang", "da nhan", "an thu", "an roi", "xai roi", "dung roi",
+              "uong roi", "an het", "xai het", "dung het", "uong het"))
+# Hypotheticals and wishes: "bữa nào rảnh mua thử", "muốn mua ghê mà hết tiền".
+_add("hypo", ("bua nao", "hom nao", "khi nao", "luc nao", "neu", "gia ma", "uoc gi", "uoc",
+              "mai mot", "de mai", "de hom khac", "de bua khac", "khi khac", "de coi", "de xem",
+              "suy nghi", "phan van", "can nhac", "chac se", "het tien", "khong co tien",
+              "ko co tien", "k co tien", "kh co tien", "chua co tien", "chua co luong",
+              "doi luong", "co luong", "lanh luong", "cuoi thang", "dau thang sau", "them qua",
+              "muon mua ghe", "muon mua qua", "muon mua lam", "muon mua that", "thich mua",
+              "dinh mua", "tinh mua", "dang tinh", "chac mua", "nao ranh", "ranh",
+              "mun mua", "mun mua ghe", "mun mua wa", "muon mua wa", "lan sau", "dip sau",
+              "sau nay", "hom khac", "bua khac", "de khi khac", "them wa", "them qa"))
+# Advice to others and hearsay: "mẹ mình bảo mua ...", "ai mua ... thì ...".
+_add("seed", _expand(("bao", "khuyen", "ru", "keu", "noi", "dan", "nhac", "nghe noi"),
+                     ("", "minh", "em", "e", "toi", "tui", "chi", "anh", "con"), _BUY))
+_add("advice", ("ai", "moi nguoi", "mn", "mng", "ca nha", "cac ban", "ae", "anh em", "ban be",
+                "nen", "nghe noi", "nguoi ta", "hang xom", "chi em", "cac chi", "cac em"))
+# Questions around an order word: "tết này mua gì cho ba mẹ".
+_add("qphrase", _expand(_BUY, ("gi", "cai gi", "gi cho", "cho ai", "o dau", "duoc khong",
+                               "duoc ko", "dc ko", "dc khong", "loai nao", "cai nao")))
+_add("qphrase", ("co nen", "nen mua khong", "co ai", "an gi", "tang gi", "bieu gi", "gi",
+                 "gi ngon", "nao ngon", "loai nao", "cai nao", "mua j", "lay j", "an j", "j ngon",
+                 "gi z", "j z", "may gio", "may h", "bao gio"))
+# Reviews: what a buyer says about something already eaten or used.
+_add("rev", ("ngon", "man", "nhat", "do te", "te", "thom", "tuoi", "chac thit", "it thit",
+             "ngot", "beo", "an", "xai", "uong", "dung thu", "chat luong", "hai long",
+             "tuyet voi", "giao nhanh", "dong goi"))
+# "... rồi": after an order word in the same clause it is a past purchase.
+_add("roi", ("roi", "r"))
+# Fillers: words that say nothing about the order ("nha shop ơi"); known, so not chatter.
+# "của mình A2": "cua" is also a product's short name; said as a possessive it names nothing.
+_add("noorder", ("cua minh", "cua em", "cua toi", "cua tui", "cua chi", "cua shop"))
+
+FILLERS = frozenset("""
+    nha nhe nhen nghen ne shop sop shp ad admin oi a ah ak da vang ok oke okie oki em e minh
+    mk mik toi tui chi c anh ban voi vs giup dum gium di ik luon lun nhanh le ngay lien len
+    cho hen nka nhoa please pls plz of jar jars bottle bottles box boxes i ll s me the for and
+    va nua haha hihi hehe kkk nhaa nhaaa nhee oii oiii oiiii aa aaa cam on thanks thank you
+    chuc chao hello hi xin tet vui ve happy new year hpny mung xuan iu yeu
+""".split())
+"""Words that say nothing about an order ("nha shop ơi", greetings): never counted as the
+unexplained chatter that lowers an order's confidence."""
 
 
 def trie_regex(phrases: Iterable[str]) -> str:
@@ -177,12 +263,17 @@ _ASK_END = r"(?:\s(?:shop|sop|s|a|ha|vay|v|z|em|e|chi|c|ban|nhi|nhe|ta|ad))?\s?\
 _UNIT_AHEAD = r"\s?(?:kg|kgs|kilo|ky|ki|lang|gram|gam|gr|g|ml|lit|l)\b"
 
 LETTER_VOCAB: list[tuple[str, str]] = [
+    # "chúc shop đắt hàng": a wish, whatever sits between (tried before "chuc" the filler)
+    ("wish", r"chuc\b(?:\s\w+){0,4}?\sdatt?(?:\shang)?\b"),
     ("link", r"https?://\S+|www\.\S+|[a-z0-9-]++\.(?:com|vn|net|org|ly|me|shop|link)\b\S*"),
-    ("addr", r"(?:dia chi\b|d/c\b|dc\s?:|dc(?=\s\d)|address\b).*"),
+    # an address runs to the end, or to an order word or a phone label after it
+    ("addr", r"(?:dia chi\b|d/c\b|dc\s?:|dc(?=\s\d)|address\b)"
+             r".*?(?=[,.]?\s(?:chot|lay|mua|sdt|so dien thoai|dt|zalo)\b|$)"),
     (
         "place",
         r"(?:so nha|so(?! luong)|duong|hem|kiet|ngo|ngach|ap|to|khom|quan|q|phuong|p|f|"
-        r"xa|huyen|kp|khu pho|thu|t)\.?\s?\d{1,4}(?!\d)[a-z]?(?:/\d+)*\b",
+        r"xa|huyen|kp|khu pho|thu|t|lau|tang|phong|lo|block|toa|can ho|tet|mung|top|"
+        r"lop|khoi|diem)\.?\s?\d{1,4}(?!\d)[a-z]?(?:/\d+)*\b",
     ),
 ]
 """Letter-started decoys, tried before keywords."""
@@ -193,7 +284,6 @@ SPECIAL_VOCAB: list[tuple[str, str]] = [
      r"thoi\b(?!\s(?:lay|chot|mua|dat|cho))"),
     ("k_order", r"them(?=\s(?:\d|mot|hai|ba|bon|nam|[a-z]{1,5}\d))"),
     ("k_change", r"doi(?=\s[a-z]{1,5}\d)"),
-    ("k_noorder", r"chuc\b(?:\s\w+){0,4}?\sdat(?:\shang)?\b"),
     (
         "k_qword",
         r"nhieu(?=" + _ASK_END + r")|co\b(?=.*\b" + _NEG_RE + _ASK_END + r")"
@@ -219,10 +309,12 @@ DIGIT_VOCAB: list[tuple[str, str]] = [
     (
         "decoy",
         r"(?<![\w.,])\d+\s?(?:ngay|hom|tuan|thang|nam|tuoi|nguoi|sao|lan|tieng|phut|p|"
-        r"km|m|cm|mm|%)(?![a-z\d])|(?<![\w.,])(?:19|20)\d{2}(?!\d)",
+        r"km|m|cm|mm|%|diem|dua|be|chau|dem|tet|tang|lau|phong|gio|ae|anh em|mon|khach|"
+        r"live|like|share|follow)(?![a-z\d])|(?<![\w.,])(?:19|20)\d{2}(?!\d)",
     ),
 ]
 """Digit-started decoys and phones, tried before quantities."""
 
-SKIP = frozenset({"link", "addr", "place", "long", "price", "date", "time", "decoy", "noorder"})
+SKIP = frozenset({"link", "addr", "place", "long", "price", "date", "time", "decoy", "noorder",
+                  "fill", "wish"})
 """Token kinds that are recognised only so that their digits and words are ignored."""

@@ -12,9 +12,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
+from .reasons import (
+    BAD_QTY,
+    CONFLICTING_QTY,
+    NO_SUCH_SIZE,
+    QTY_OVER_MAX,
+    SEVERAL_VARIANTS,
+    VARIANT_UNCLEAR,
+    reason,
+)
 from .textnorm import (
     DIGIT_VOCAB,
+    FILLERS,
     KEYWORDS_RE,
     LETTER_VOCAB,
     SKIP,
@@ -133,6 +144,7 @@ DIGIT_QTY_VOCAB: list[tuple[str, str]] = [
     ("cnt", r"(?<![\w.,])(?P<cv>\d{1,5})" + _COUNT_UNIT.format(u="cu")),
     ("qx", r"(?<![\w.,])(?P<qn>\d{1,5})(?:\s?x(?![a-z\d])|x(?=[a-z]{1,5}\d))"),
     ("plus", r"\+\s?(?P<pn>\d{1,5})(?!\d)"),
+    ("qof", r"(?<![\w.,])(?P<on>\d{1,5})\sof\b"),
     ("num", r"(?<![\w.,])\d{1,5}(?!\d)"),
 ]
 LETTER_QTY_VOCAB: list[tuple[str, str]] = [
@@ -143,7 +155,8 @@ LETTER_QTY_VOCAB: list[tuple[str, str]] = [
 ]
 STAR_QTY = r"\*\s?(?P<xsn>\d{1,5})(?!\d|[.,]\d)"
 QTY_GROUP = {
-    "cnt": "cv", "cntw": "cw", "sl": "sn", "xq": "xn", "xs": "xsn", "qx": "qn", "plus": "pn"
+    "cnt": "cv", "cntw": "cw", "sl": "sn", "xq": "xn", "xs": "xsn", "qx": "qn", "plus": "pn",
+    "qof": "on",
 }
 """Named group holding the number of each quantity token kind."""
 
@@ -157,7 +170,7 @@ EXPLICIT = frozenset({"cnt", "sl", "xq", "qx", "plus"})
 
 
 class Unresolved(Exception):
-    """An item that cannot be decided safely; the message is the review reason."""
+    """An item that cannot be decided safely; the message is the review reason code."""
 
 
 def resolve(
@@ -184,7 +197,7 @@ def resolve(
         elif kind == "wl":
             words.add(str(value))
     if len(qtys) > 1:
-        raise Unresolved(f"conflicting quantities for {code}")
+        raise Unresolved(reason(CONFLICTING_QTY, code))
     qty = qtys.pop() if qtys else None
     variant: str | None = None
     counted = [whole for _, whole in measures if whole]
@@ -198,16 +211,16 @@ def resolve(
             wanted = {m for m, _ in measures}
             cands = [lab for lab in labels if lab[1] in wanted]
             if len({lab[1] for lab in cands}) > 1:
-                raise Unresolved(f"several variants of {code}")
+                raise Unresolved(reason(SEVERAL_VARIANTS, code))
             if not cands:
                 if any(lab[1] for lab in labels):
                     dim, amount = measures[0][0]
-                    raise Unresolved(f"no variant {amount}{dim} of {code}")
+                    raise Unresolved(reason(NO_SUCH_SIZE, code, f"{amount}{dim}"))
                 if qty is None and counted:
                     qty = counted[0]
                 cands = list(labels)
-        if words:  # a container or size word ("chai", "lon") narrows, never empties
-            hinted = [lab for lab in cands if lab[2] & words]
+        for word in words:  # a container or size word ("chai", "lon") narrows, never empties
+            hinted = [lab for lab in cands if word in lab[2]]
             if hinted:
                 cands = hinted
         if bare is not None and qty is None and bare > max_qty and not measures:
@@ -217,15 +230,15 @@ def resolve(
                 cands, bare = sized, None
         named = bool(measures) or len(cands) < len(labels)
         if named and len(cands) > 1:
-            raise Unresolved(f"ambiguous variant of {code}")
+            raise Unresolved(reason(VARIANT_UNCLEAR, code))
         if named and len(cands) == 1:
             variant = cands[0][0]
     if qty is None:
         qty = bare if bare is not None else 1
     if qty < 1:
-        raise Unresolved(f"qty {qty} for {code}")
+        raise Unresolved(reason(BAD_QTY, code, qty))
     if qty > max_qty:
-        raise Unresolved(f"qty {qty} over max {max_qty}")
+        raise Unresolved(reason(QTY_OVER_MAX, qty, max_qty))
     return variant, qty
 
 
@@ -274,28 +287,50 @@ def compile_scanner(codes: Iterable[str], local: dict[str, str]) -> re.Pattern[s
 
 
 _NOT_DIGITS = str.maketrans("", "", " .-")
+# A word of the comment that no token explains: any word but the fillers.
+_WORD = re.compile(r"\b(?!(?:" + trie_regex(FILLERS) + r")\b)[a-z]+")
+FRAME_KINDS = frozenset({"hypo", "past", "advice", "seed", "roi", "rev"})
+"""Keyword kinds that frame a comment (see :mod:`livesell.domain.parser_decide`)."""
 
 
-def scan(
-    scanner: re.Pattern[str], kw: dict[str, str], s: str
-) -> tuple[list[Token], str | None]:
-    """Tokens of a folded comment, and the first phone number in it.
+class Scanned(NamedTuple):
+    """A folded comment's tokens, its first phone number, how many of its words the parser
+    could not account for, and whether it has any frame word (past, hypothetical, advice,
+    review...)."""
 
-    ``scanner`` comes from :func:`compile_scanner`; ``kw`` maps its keyword phrases to kinds.
+    tokens: list[Token]
+    phone: str | None
+    extra: int
+    framed: bool
+
+
+def scan(scanner: re.Pattern[str], kw: dict[str, str], s: str) -> Scanned:
+    """Scan a folded comment. ``scanner`` comes from :func:`compile_scanner`; ``kw`` maps its
+    keyword phrases to kinds. Recognised but skipped text (fillers, set phrases, prices,
+    addresses...) is accounted for; the words between matches are counted as ``extra``.
     """
     tokens: list[Token] = []
     phone: str | None = None
+    extra = pos = 0
+    framed = False
+    findall = _WORD.findall
     for m in scanner.finditer(s):
+        start, end = m.span()
+        if start - pos > 1:  # a lone space or comma has no word in it
+            extra += len(findall(s, pos, start))
+        pos = end
         kind = m.lastgroup or ""
         value: object
         # most frequent kinds first: this loop runs for every token of every comment
         if kind == "kw" or kind == "kw2":
             value = m.group()
-            kind = kw[m.group()]
-            if kind == "noorder":
+            kind = kw[value]
+            if kind == "noorder" or kind == "fill":
                 continue
             if kind == "nw":
                 value = NUMBER_WORDS[m.group()]
+            elif kind in FRAME_KINDS:
+                framed = True
         elif kind in SKIP:
             continue
         elif kind == "code":
@@ -311,6 +346,8 @@ def scan(
                 kind = "cnt"
             elif kind == "xs":
                 kind = "xq"
+            elif kind == "qof":
+                kind = "qx"
         elif kind == "phone":
             if phone is None:
                 phone = "0" + m.group("ph").translate(_NOT_DIGITS)
@@ -332,9 +369,10 @@ def scan(
             value = None
         else:
             value = m.group()
-        start, end = m.span()
-        tokens.append((kind, start, end, value))
-    return tokens, phone
+        tokens.append((kind, start, pos, value))
+    if len(s) - pos > 1:
+        extra += len(_WORD.findall(s, pos))
+    return Scanned(tokens, phone, extra, framed)
 
 
 def _int(text: str) -> int:

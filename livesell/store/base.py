@@ -28,6 +28,9 @@ class CaptureItem:
     code: str
     variant: str | None
     qty: int
+    # How sure the parser was (0..1) and what the viewer wrote; kept on the line it makes.
+    confidence: float | None = None
+    said: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,9 +60,9 @@ async def test_viewer_counter_drops_when_an_order_comes_in(
     await pin(live_client, show_id, "A2")
     page = await open_page(browser, f"{base_url(live_client)}/s/{show_id}")
     counter = page.locator('#pinned [data-sku="A2"]')
-    await expect(counter).to_have_text("còn 80 hộp")
+    await expect(counter).to_have_text("còn 80 hũ")
     await post_comments(live_client, show_id, [comment("c1", "chốt A2 x2")])
-    await expect(counter).to_have_text("còn 78 hộp", timeout=1000)
+    await expect(counter).to_have_text("còn 78 hũ", timeout=1000)
     await expect(page.locator("#ticker li").first).to_contain_text("Nguyễn V. A.")
 
 
@@ -134,13 +134,13 @@ async def test_viewer_reconnects_after_a_server_restart(
     await pin(first, show_id, "A2")
     page = await open_page(browser, f"{base_url(first)}/s/{show_id}")
     counter = page.locator('#pinned [data-sku="A2"]')
-    await expect(counter).to_have_text("còn 80 hộp")
+    await expect(counter).to_have_text("còn 80 hũ")
     await first.close()
     await expect(page.locator("#conn")).to_be_visible(timeout=5000)
     second = await start_server(port=port)
     await post_comments(second, show_id, [comment("r1", "chốt A2 x5")])
     await expect(page.locator("#conn")).to_be_hidden(timeout=10000)
-    await expect(counter).to_have_text("còn 75 hộp", timeout=5000)
+    await expect(counter).to_have_text("còn 75 hũ", timeout=5000)
 
 
 async def test_comment_box_places_an_order(browser: Browser, live_client: TestClient) -> None:

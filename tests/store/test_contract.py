@@ -284,7 +284,7 @@ async def test_review_queue_resolve_and_dismiss(store: Store) -> None:
     assert any(isinstance(e, ReviewAdded) for e in r.events)
     [q] = await store.capture([order_req("c2", [], kind="review")], NOW)
     items = await store.list_review("s1")
-    assert len(items) == 2 and items[0].reason.startswith("which variant")
+    assert len(items) == 2 and items[0].reason.startswith("variant_unclear:")
     changed = await store.resolve_review(items[0].id, [CaptureItem("A1", "1kg", 1)], "staff:x",
                                          NOW)
     assert [(ln.variant, ln.state) for ln in changed.order.lines] == [("1kg", LineState.HELD)]

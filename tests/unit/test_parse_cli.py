@@ -47,7 +47,7 @@ def test_max_qty_option(
 ) -> None:
     _, rows, _ = run_with(monkeypatch, capsys, "A2 x8\n", "--catalog", str(CATALOG),
                           "--max-qty", "5")
-    assert rows[0]["kind"] == "review" and rows[0]["reason"] == "qty 8 over max 5"
+    assert rows[0]["kind"] == "review" and rows[0]["reason"] == "qty_over_max:8:5"
 
 
 def test_csv_catalog(
@@ -102,3 +102,28 @@ def test_runs_as_a_module() -> None:
     assert first["phone"] == "0987654321"
     assert second["items"] == [{"code": "B2", "variant": "hũ 500ml", "qty": 1}]
     assert '"hũ 500ml"' in proc.stdout  # written as UTF-8, not \u escapes
+
+
+def test_check_scores_the_corpus_per_tier(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ap = argparse.ArgumentParser()
+    parse_cmd.add_arguments(ap)
+    code = parse_cmd.run(ap.parse_args(["--catalog", str(CATALOG), "--check",
+                                        str(DATA / "comments.yaml")]))
+    out = capsys.readouterr().out
+    assert code == 0
+    noise = next(line for line in out.splitlines() if line.startswith("| noise"))
+    assert noise.rstrip().endswith("| 0 |")  # nothing read as an order
+    assert "| core |" in out and "| hard |" in out and "precision" in out
+
+
+def test_min_confidence_option(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, rows, _ = run_with(monkeypatch, capsys, "dat\n", "--catalog", str(CATALOG),
+                          "--pinned", "A2")
+    assert rows[0]["kind"] == "review" and rows[0]["guess"][0]["code"] == "A2"
+    _, rows, _ = run_with(monkeypatch, capsys, "dat\n", "--catalog", str(CATALOG),
+                          "--pinned", "A2", "--min-confidence", "0")
+    assert rows[0]["kind"] == "order" and rows[0]["confidence"] < 0.8

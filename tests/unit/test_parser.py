@@ -8,18 +8,24 @@ from typing import Any
 import pytest
 import yaml
 
-from livesell.domain.parser import MAX_TEXT, Intent, Item, LineupProduct, Parser
+from livesell.domain.catalog import load_catalog_file
+from livesell.domain.parser import (
+    DEFAULT_MIN_CONFIDENCE,
+    MAX_TEXT,
+    Intent,
+    Item,
+    LineupProduct,
+    Parser,
+    gate,
+    lineup_product,
+)
 from livesell.domain.textnorm import normalize
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def load_lineup() -> list[LineupProduct]:
-    doc = yaml.safe_load((DATA / "parser_catalog.yaml").read_text(encoding="utf-8"))
-    return [
-        LineupProduct(p["code"], p["name"], tuple(v["label"] for v in p["variants"]))
-        for p in doc["products"]
-    ]
+    return [lineup_product(p) for p in load_catalog_file(DATA / "parser_catalog.yaml")]
 
 
 def load_corpus() -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -55,7 +61,7 @@ def test_corpus_is_large_and_well_formed() -> None:
 )
 def test_corpus(entry: dict[str, Any]) -> None:
     parser = BASE.with_pinned(entry.get("pinned", DOC["pinned"]))
-    got = as_plain(parser.parse(entry["text"]))
+    got = as_plain(gate(parser.parse(entry["text"]), DEFAULT_MIN_CONFIDENCE))
     want = {"kind": entry["kind"], "items": entry["items"], "phone": entry.get("phone")}
     assert got == want
 
@@ -115,12 +121,12 @@ def test_letter_only_codes_need_a_prefix() -> None:
 def test_order_word_without_pinned_or_code_is_review() -> None:
     intent = parse("chốt 2 hũ", pinned=None)
     assert intent.kind == "review"
-    assert "pinned" in intent.reason
+    assert intent.reason == "no_pinned"
 
 
 def test_unknown_code_after_order_word_is_review() -> None:
     intent = parse("chốt Z9 x2")
-    assert (intent.kind, intent.reason) == ("review", "unknown code Z9")
+    assert (intent.kind, intent.reason) == ("review", "unknown_code:Z9")
 
 
 def test_address_like_codes_are_not_unknown_codes() -> None:
@@ -141,7 +147,7 @@ def test_quantity_forms(text: str) -> None:
 
 def test_quantity_over_max_is_review_with_reason() -> None:
     intent = parse("A2 x51")
-    assert (intent.kind, intent.reason) == ("review", "qty 51 over max 50")
+    assert (intent.kind, intent.reason) == ("review", "qty_over_max:51:50")
     assert parse("A2 x51", max_qty=100).items == (Item("A2", None, 51),)
 
 
@@ -172,7 +178,7 @@ def test_multi_variant_without_variant_is_order_with_none() -> None:
 
 def test_variant_matching_two_labels_is_review() -> None:
     intent = parse("B2 500ml")
-    assert (intent.kind, intent.reason) == ("review", "ambiguous variant of B2")
+    assert (intent.kind, intent.reason) == ("review", "variant_unclear:B2")
 
 
 def test_container_word_picks_the_variant() -> None:

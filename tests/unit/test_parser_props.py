@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from livesell.domain.parser import MAX_TEXT, Intent, LineupProduct, Parser
+from livesell.domain.catalog import load_catalog_file
+from livesell.domain.parser import MAX_TEXT, Intent, Parser, lineup_product
 from livesell.domain.textnorm import normalize
 
 CATALOG = Path(__file__).resolve().parent.parent / "data" / "parser_catalog.yaml"
-LINEUP = [
-    LineupProduct(p["code"], p["name"], tuple(v["label"] for v in p["variants"]))
-    for p in yaml.safe_load(CATALOG.read_text(encoding="utf-8"))["products"]
-]
+LINEUP = [lineup_product(p) for p in load_catalog_file(CATALOG)]
 
 PARSER = Parser(LINEUP, pinned="A1", max_qty=50)
 SETTINGS = settings(

@@ -77,6 +77,7 @@ def order_from(out: Mapping[str, Any], *, audit: bool = True) -> Order:
             unit_price=int(r["unit_price"]), state=LineState(r["state"]),
             created_at=float(r["created_at"]), expires_at=_float(r.get("expires_at")),
             wait_seq=_int(r.get("wait_seq")), comment_id=_int(r.get("comment_id")),
+            confidence=_float(r.get("confidence")), said=r.get("said") or "",
         )
         for r in as_list(doc.get("lines"))
     ]

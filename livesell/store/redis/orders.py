@@ -37,8 +37,8 @@ class RedisOrders(RedisConnection):
         return {"show_id": c.show_id, "source": c.source, "source_id": c.source_id,
                 "author_id": c.author_id, "author_name": c.author_name, "text": c.text,
                 "received_at": codec.stamp(c.received_at), "kind": req.kind,
-                "items": [{"code": i.code, "variant": i.variant, "qty": i.qty}
-                          for i in req.items],
+                "items": [{"code": i.code, "variant": i.variant, "qty": i.qty,
+                           "confidence": i.confidence, "said": i.said} for i in req.items],
                 "phone": req.phone, "reason": req.reason, "reject": req.reject,
                 "token": _token()}
 

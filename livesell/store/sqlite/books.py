@@ -183,8 +183,9 @@ def promote_waitlist(conn: sqlite3.Connection, unit: Unit, code: str, variant: s
             conn.execute("UPDATE lines SET qty = qty - ? WHERE id = ?", (take, line_id))
             conn.execute(
                 "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
-                "created_at, expires_at, comment_id) SELECT order_code, code, variant, ?, "
-                "unit_price, 'held', ?, ?, comment_id FROM lines WHERE id = ?",
+                "created_at, expires_at, comment_id, confidence, said) SELECT order_code, code, "
+                "variant, ?, unit_price, 'held', ?, ?, comment_id, confidence, said FROM lines "
+                "WHERE id = ?",
                 (take, unit.now, expires, line_id))
         move_stock(conn, unit, code, variant, rules.StockDelta(available=-take, held=take))
         audit(conn, unit, r["order_code"], "system", "promoted",

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ...domain import rules
+from ...domain import reasons, rules
 from ...domain.events import CommentReceived, OrderPlaced, ReviewAdded
 from ...domain.models import (
     CaptureResult,
@@ -91,14 +91,14 @@ def resolve_variant(
     cache = cache or WriterCache()
     rows = variant_rows(conn, cache, item.code)
     if not rows or item.code.upper() not in _lineup(cache, show):
-        return f"unknown code {item.code}"
+        return f"{reasons.UNKNOWN_CODE}:{item.code}"
     if item.variant is not None:
         wanted = item.variant.casefold()
         for row in rows:
             if row["label"].casefold() == wanted:
                 break
         else:
-            return f"unknown variant {item.code} {item.variant}"
+            return f"{reasons.UNKNOWN_VARIANT}:{item.code}:{item.variant}"
     elif len(rows) == 1:
         row = rows[0]
     elif show.flash and show.flash.variant and show.flash.applies(
@@ -110,7 +110,7 @@ def resolve_variant(
                           if r["label"].casefold() == show.pinned_variant.casefold()])):
         row = pinned[0]
     else:
-        return f"which variant of {rows[0]['code']}?"
+        return f"{reasons.VARIANT_UNCLEAR}:{rows[0]['code']}"
     return row["code"], row["label"], row["price"]
 
 
@@ -143,7 +143,7 @@ def add_items(
             already = counted.get(nocase(code), 0)
             qty = rules.capped_qty(item.qty, already, show.max_per_buyer)
             if qty < item.qty:
-                notes.append(f"limit {show.max_per_buyer} per buyer for {code}")
+                notes.append(f"{reasons.BUYER_LIMIT}:{show.max_per_buyer}:{code}")
             if qty == 0:
                 continue
         opened = order is None
@@ -157,8 +157,10 @@ def add_items(
                                                        unit.now):
                 conn.execute(
                     "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
-                    "created_at, expires_at, comment_id) VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?)",
-                    (order, code, label, units, unit_price, unit.now, expires, comment_id))
+                    "created_at, expires_at, comment_id, confidence, said) "
+                    "VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?)",
+                    (order, code, label, units, unit_price, unit.now, expires, comment_id,
+                     item.confidence, item.said))
                 if show.flash and unit_price == show.flash.price and show.flash.applies(
                         code, label, unit.now):
                     show = replace(show, flash=replace(show.flash, taken=show.flash.taken + units))
@@ -170,9 +172,10 @@ def add_items(
         if waiting:
             conn.execute(
                 "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, created_at,"
-                " wait_seq, comment_id) VALUES (?, ?, ?, ?, ?, 'waitlisted', ?, ?, ?)",
+                " wait_seq, comment_id, confidence, said) "
+                "VALUES (?, ?, ?, ?, ?, 'waitlisted', ?, ?, ?, ?, ?)",
                 (order, code, label, waiting, price, unit.now, next_value(conn, "wait", cache),
-                 comment_id))
+                 comment_id, item.confidence, item.said))
             waited_any = True
         detail = f"{code} {label} x{qty}" + (f" ({waiting} waitlisted)" if waiting else "")
         if opened:  # 'opened' then 'add' in one statement (same rows, same order of ids)
@@ -263,14 +266,14 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         order, held, waited, notes = add_items(conn, unit, show, c, comment_id, req.items,
                                                req.phone, actor)
         if notes and not (held or waited):
-            if any(n.startswith("limit") for n in notes) and len(notes) == 1:
+            if len(notes) == 1 and notes[0].startswith(reasons.BUYER_LIMIT):
                 status = CommentStatus.REJECTED
             else:
                 status = CommentStatus.REVIEW
                 add_review(conn, unit, c.show_id, c, comment_id, "; ".join(notes))
         else:
             status = CommentStatus.ORDERED if held else CommentStatus.WAITLISTED
-            if any(not n.startswith("limit") for n in notes):
+            if any(not n.startswith(reasons.BUYER_LIMIT) for n in notes):
                 add_review(conn, unit, c.show_id, c, comment_id, "; ".join(notes))
         reason = "; ".join(notes)
     elif req.kind == "cancel":
@@ -281,7 +284,7 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         status = CommentStatus.QUESTION
     elif req.kind == "review":
         status = CommentStatus.REVIEW
-        add_review(conn, unit, c.show_id, c, comment_id, req.reason or "unclear order")
+        add_review(conn, unit, c.show_id, c, comment_id, req.reason or reasons.UNCLEAR)
     else:
         status = CommentStatus.IGNORED
     conn.execute("UPDATE comments SET status = ?, order_code = ?, reason = ? WHERE id = ?",

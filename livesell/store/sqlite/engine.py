@@ -127,6 +127,11 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO meta (key, value) VALUES ('stock_version', '0');
     """,
+    # Comment reading: the parser's confidence and the comment's words on each line it made.
+    """
+    ALTER TABLE lines ADD COLUMN confidence REAL;
+    ALTER TABLE lines ADD COLUMN said TEXT NOT NULL DEFAULT ''
+    """,
 ]
 
 _STOP = object()

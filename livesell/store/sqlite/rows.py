@@ -53,7 +53,7 @@ def _line(row: sqlite3.Row) -> OrderLine:
         id=row["id"], code=row["code"], variant=row["variant"], qty=row["qty"],
         unit_price=row["unit_price"], state=LineState(row["state"]),
         created_at=row["created_at"], expires_at=row["expires_at"], wait_seq=row["wait_seq"],
-        comment_id=row["comment_id"],
+        comment_id=row["comment_id"], confidence=row["confidence"], said=row["said"],
     )
 
 

@@ -85,7 +85,7 @@ local function capture_one(req)
     status = 'question'
   elseif req.kind == 'review' then
     status = 'review'
-    add_review(show.id, c, comment_id, ckey, req.reason ~= '' and req.reason or 'unclear order')
+    add_review(show.id, c, comment_id, ckey, req.reason ~= '' and req.reason or 'unclear_order')
   else
     status = 'ignored'
   end

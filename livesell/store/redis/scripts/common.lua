@@ -250,7 +250,8 @@ local function promote(v, code, label)
         line.qty = line.qty - take
         add_line(o, {id = nextval('line'), code = line.code, variant = line.variant, qty = take,
                      unit_price = line.unit_price, state = 'held', created_at = NOW_S,
-                     expires_at = expires, wait_seq = NULL, comment_id = line.comment_id})
+                     expires_at = expires, wait_seq = NULL, comment_id = line.comment_id,
+                     confidence = line.confidence, said = line.said})
       end
       move_stock(v, -take, take, 0, code, label)
       audit(o.code, 'system', 'promoted',

@@ -16,12 +16,12 @@ local function resolve_variant(show, item)
     local v = variant(item.code, item.variant)
     if v and listed then return v end
     if listed and redis.call('EXISTS', k('variants', up(item.code))) == 1 then
-      return nil, 'unknown variant ' .. item.code .. ' ' .. item.variant
+      return nil, 'unknown_variant:' .. item.code .. ':' .. item.variant
     end
-    return nil, 'unknown code ' .. item.code
+    return nil, 'unknown_code:' .. item.code
   end
   local rows = variants_of(item.code)
-  if #rows == 0 or not listed then return nil, 'unknown code ' .. item.code end
+  if #rows == 0 or not listed then return nil, 'unknown_code:' .. item.code end
   if #rows == 1 then return rows[1] end
   local flash = show.flash
   if not isnull(flash) and not isnull(flash.variant)
@@ -36,7 +36,7 @@ local function resolve_variant(show, item)
       if fold(v.label) == fold(show.pinned_variant) then return v end
     end
   end
-  return nil, 'which variant of ' .. rows[1].code .. '?'
+  return nil, 'variant_unclear:' .. rows[1].code
 end
 
 local function buyer_orders(show_id, buyer)
@@ -98,7 +98,7 @@ local function add_items(show, c, comment_id, items, phone, actor, capped, token
       local have = already(show.id, c.buyer, v.code)
       qty = math.max(0, math.min(item.qty, show.max_per_buyer - have))
       if qty < item.qty then
-        notes[#notes + 1] = string.format('limit %d per buyer for %s', show.max_per_buyer, v.code)
+        notes[#notes + 1] = string.format('buyer_limit:%d:%s', show.max_per_buyer, v.code)
       end
       go = qty > 0
     end
@@ -114,7 +114,8 @@ local function add_items(show, c, comment_id, items, phone, actor, capped, token
         for _, part in ipairs(price_parts(v.code, v.label, held, v.price, show.flash)) do
           add_line(o, {id = nextval('line'), code = v.code, variant = v.label, qty = part[1],
                        unit_price = part[2], state = 'held', created_at = NOW_S,
-                       expires_at = expires, wait_seq = NULL, comment_id = comment_id or NULL})
+                       expires_at = expires, wait_seq = NULL, comment_id = comment_id or NULL,
+                       confidence = item.confidence or NULL, said = item.said or ''})
           if not isnull(show.flash) and part[2] == show.flash.price
               and flash_applies(show.flash, v.code, v.label) then
             show.flash.taken = show.flash.taken + part[1]
@@ -129,7 +130,8 @@ local function add_items(show, c, comment_id, items, phone, actor, capped, token
         add_line(o, {id = nextval('line'), code = v.code, variant = v.label, qty = waiting,
                      unit_price = v.price, state = 'waitlisted', created_at = NOW_S,
                      expires_at = NULL, wait_seq = nextval('wait'),
-                     comment_id = comment_id or NULL})
+                     comment_id = comment_id or NULL, confidence = item.confidence or NULL,
+                     said = item.said or ''})
         waited_any = true
       end
       local detail = string.format('%s %s x%d', v.code, v.label, qty)
@@ -156,12 +158,12 @@ local function add_review(show_id, c, comment_id, ckey, reason)
 end
 
 local function has_limit_only(notes)
-  return #notes == 1 and string.sub(notes[1], 1, 5) == 'limit'
+  return #notes == 1 and string.sub(notes[1], 1, 11) == 'buyer_limit'
 end
 
 local function any_not_limit(notes)
   for _, n in ipairs(notes) do
-    if string.sub(n, 1, 5) ~= 'limit' then return true end
+    if string.sub(n, 1, 11) ~= 'buyer_limit' then return true end
   end
   return false
 end

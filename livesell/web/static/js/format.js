@@ -25,11 +25,12 @@ export function fill(template, values = {}) {
     key in values ? String(values[key]) : all);
 }
 
-/** The "còn 7 hộp" / "hết hàng" label for a variant, and its CSS state. */
-export function stockLabel(strings, available, category) {
+/** The "còn 7 hũ" / "hết hàng" label for a variant, and its CSS state: the catalog's unit
+ * for the variant (``named``) when there is one, else the category's. */
+export function stockLabel(strings, available, category, named = "") {
   if (available === undefined || available === null) return { text: "", state: "" };
   if (available <= 0) return { text: strings.soldout, state: "out" };
-  const unit = strings[`unit.${category}`] ?? "";
+  const unit = named || (strings[`unit.${category}`] ?? "");
   return { text: fill(strings.left, { n: available, unit }).trim(), state: available <= 5 ? "low" : "" };
 }
 

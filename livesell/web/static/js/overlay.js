@@ -18,7 +18,7 @@ const $ = (id) => document.getElementById(id);
 document.documentElement.style.setProperty("--scale", String(boot.scale || 1));
 
 function paintStock(node, available) {
-  const { text, state } = stockLabel(S, available, node.dataset.unit);
+  const { text, state } = stockLabel(S, available, node.dataset.unit, node.dataset.named);
   if (node.textContent !== text) node.textContent = text;
   node.className = state ? `stock ${state}` : "stock";
 }
@@ -42,6 +42,7 @@ function drawProduct() {
     const stock = el("span", "stock");
     stock.dataset.sku = key;
     stock.dataset.unit = p.category;
+    stock.dataset.named = v.unit || "";
     paintStock(stock, live.state.stock[key]);
     li.append(el("span", "v-label", v.label || ""), " ", el("span", "price", formatVnd(v.price)),
       " ", stock);

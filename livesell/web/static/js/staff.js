@@ -2,6 +2,7 @@
 // Every action sends the order's version; a 409 brings back the fresh order, which replaces
 // the row, and the conflict is said out loud rather than retried silently.
 import { api, clearNotice, connectStaff, el, lang, notify, show, sku, t, vnd } from "./console.js";
+import { confidenceText, reasonText } from "./reading.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
 const orders = new Map(); // code -> order
@@ -80,7 +81,10 @@ function buildRow(order) {
       el("span", { class: "code" }, sku(line.code, line.variant)),
       ` × ${line.qty} `,
       el("span", { class: "line-state" }, t(`console.line.${line.state}`)),
-      el("span", { class: "num" }, vnd(line.amount))));
+      el("span", { class: "num" }, vnd(line.amount)),
+      line.said ? el("div", { class: "line-reading muted small" },
+        el("q", { class: "line-said", title: t("console.reading.said") }, line.said), " ",
+        el("span", { class: "line-confidence" }, confidenceText(line.confidence))) : ""));
   }
   const contact = order.contact || {};
   const contactText = [contact.name, contact.phone, contact.address].filter(Boolean).join(" · ");
@@ -281,7 +285,7 @@ function buildReview(item) {
       el("span", { class: "buyer" }, item.author_name || "—"),
       el("time", { class: "muted small" }, clock(item.created_at))),
     el("blockquote", { class: "comment-text" }, item.text),
-    el("div", { class: "muted small" }, item.reason),
+    el("div", { class: "muted small review-reason", title: item.reason }, reasonText(item.reason)),
     form);
 }
 

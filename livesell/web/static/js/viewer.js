@@ -43,6 +43,7 @@ function productCard(p, stock, big) {
     const stockNode = el("span", "stock");
     stockNode.dataset.sku = key;
     stockNode.dataset.unit = p.category;
+    stockNode.dataset.named = v.unit || "";
     paintStock(stockNode, stock[key]);
     li.append(el("span", "v-label", v.label || ""), " ", el("span", "price", formatVnd(v.price)),
       " ", stockNode);
@@ -63,7 +64,7 @@ function productCard(p, stock, big) {
 }
 
 function paintStock(node, available) {
-  const { text, state } = stockLabel(S, available, node.dataset.unit);
+  const { text, state } = stockLabel(S, available, node.dataset.unit, node.dataset.named);
   if (node.textContent !== text) node.textContent = text;
   node.className = state ? `stock ${state}` : "stock";
 }
