@@ -40,7 +40,7 @@ from bench.common import (
 )
 from livesell.commands.simulate import CommentStorm
 
-TOKEN = "bench-owner-token"
+TOKEN = "bench-owner-token-0123456789abcdefghij"
 CODES = [f"{chr(65 + i)}{i + 1}" for i in range(10)]  # A1, B2, ... J10
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -81,7 +81,7 @@ def requests(count: int) -> list[CaptureRequest]:
 
 async def prepare(store: Store, units: int) -> None:
     products = catalog(units)
-    await store.put_products(products, "bench")
+    await store.put_products(products, "bench", NOW)
     await store.create_show(Show(id="bench", title="Bench", status=ShowStatus.LIVE,
                                  lineup=tuple(p.code for p in products), created_at=NOW))
 

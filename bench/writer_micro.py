@@ -40,7 +40,7 @@ async def _prepare(path: Path, stock: int) -> None:
     products = [Product(code=f"P{p}", name=f"Sản phẩm {p}", variants=tuple(
         Variant(label=f"{v + 1}kg", price=100_000 + 10_000 * v, stock=stock) for v in range(4)))
         for p in range(5)]
-    await store.put_products(products, "bench")
+    await store.put_products(products, "bench", NOW)
     await store.create_show(Show(id="bench", title="bench", lineup=tuple(p.code for p in products),
                                  status=ShowStatus.LIVE, max_per_buyer=1_000_000,
                                  created_at=NOW))

@@ -42,3 +42,10 @@ async def principal_for_session(request: web.Request) -> Principal | None:
     if isinstance(role, str) and isinstance(name, str) and role in RANK:
         return Principal(role, name, "session")
     return None
+
+
+async def session_credential(request: web.Request) -> tuple[str | None, str | None]:
+    """The credential a console session was opened with (``credentials``), and its id."""
+    session = await get_session(request)
+    cred, sid = session.get("cred"), session.get("sid")
+    return (cred if isinstance(cred, str) else None), (sid if isinstance(sid, str) else None)

@@ -31,9 +31,11 @@ from .http import api_orders, api_shows, booth, consoles, ops, pages
 from .http import connectors as connector_routes
 from .http.auth import principal_for_token
 from .http.common import errors_middleware
+from .http.headers import polling_limit, security_headers
 from .metrics import Metrics
 from .plumbing import stop_tasks
 from .store.base import Store
+from .store.files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ def session_key(settings: Settings) -> bytes:
     secret = settings.secret_key
     if not secret:
         path = Path(settings.data_dir) / "secret.key"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
@@ -92,7 +94,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     """Build the whole application for these settings. Tests and the CLI both call this."""
     clock = clock or time.time
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[errors_middleware, ops.context_middleware])
+                          middlewares=[security_headers, polling_limit,
+                                       errors_middleware, ops.context_middleware])
     setup_session(app, EncryptedCookieStorage(
         session_key(settings), cookie_name="livesell_session", httponly=True,
         secure=settings.cookie_secure, samesite="Lax", max_age=12 * 3600))
@@ -116,7 +119,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
         manager = redis_manager(settings.store, settings.redis_prefix)
     app[keys.HUB] = RealtimeHub(
         settings, store=app[keys.STORE], views=app[keys.VIEWS], service=app[keys.SERVICE],
-        clock=clock, tokens=functools.partial(principal_for_token, app), manager=manager)
+        clock=clock, tokens=functools.partial(principal_for_token, app), manager=manager,
+        token_cache=app[keys.TOKEN_CACHE])
     setup_realtime(app, app[keys.HUB], app[keys.BUS])
     app.cleanup_ctx.append(_sweeper_ctx)
     app.cleanup_ctx.append(connectors_ctx)

@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Settings, check_secrets, load_settings
 
 T = TypeVar("T")
+SHUTDOWN_GRACE_SECONDS = 10.0
 log = logging.getLogger("livesell")
 
 
@@ -76,6 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args, host=args.host, port=args.port,
                          demo=True if args.demo else None)
+    check_secrets(settings)
     from .logs import setup_logging
 
     setup_logging(settings.log_level, settings.log_format)
@@ -100,8 +102,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"livesell listening on http://{settings.host}:{settings.port}/", flush=True)
     # A flash deal announced on stream brings thousands of viewers in the same second: a
     # deeper accept queue than aiohttp's 128 keeps their connections from being dropped.
+    # On SIGTERM aiohttp stops listening, then runs on_shutdown (every viewer gets its close
+    # frame in one pass), then waits for open handlers; by then only websocket handlers
+    # unwinding are left, so two seconds bound the stop without losing any answer.
     web.run_app(app, host=settings.host, port=settings.port, print=None,
-                access_log=None, shutdown_timeout=10.0, backlog=2048)
+                access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS, backlog=2048)
     return 0
 
 
@@ -132,7 +137,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for problem in image_problems:
         print(f"warning: {problem}; imported without a photo", file=sys.stderr)
     try:
-        _with_store(settings, lambda store: store.put_products(products, "cli"))
+        _with_store(settings, lambda store: store.put_products(products, "cli", time.time()))
     except DomainError as exc:
         print(f"error: {exc.message}; nothing was imported", file=sys.stderr)
         return 1
@@ -149,6 +154,34 @@ def cmd_token(args: argparse.Namespace) -> int:
     name = args.name or args.role
     _with_store(settings, lambda s: s.add_token(hash_token(token), args.role, name, time.time()))
     print(token)
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from .http.auth import hash_token
+
+    if bool(args.token) == bool(args.name):
+        print("error: give either the token or --name NAME", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+    if args.token:
+        removed = _with_store(settings, lambda s: s.revoke_tokens(token_hash=hash_token(
+            args.token.strip())))
+    else:
+        removed = _with_store(settings, lambda s: s.revoke_tokens(name=args.name))
+    if not removed:
+        print("error: no such token", file=sys.stderr)
+        return 1
+    print(f"revoked {removed} token(s); open consoles using them are closed")
+    return 0
+
+
+def cmd_user_remove(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if not _with_store(settings, lambda s: s.remove_user(args.name)):
+        print(f"error: no user {args.name}", file=sys.stderr)
+        return 1
+    print(f"user {args.name} removed; their open consoles are closed")
     return 0
 
 
@@ -206,6 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name")
     common(create)
     create.set_defaults(func=cmd_token)
+    revoke = token_sub.add_parser("revoke", help="revoke a token (or every token of a name)")
+    revoke.add_argument("token", nargs="?", help="the token itself")
+    revoke.add_argument("--name", help="revoke every token created with this --name")
+    common(revoke)
+    revoke.set_defaults(func=cmd_token_revoke)
 
     user = sub.add_parser("user", help="console logins")
     user_sub = user.add_subparsers(dest="action", required=True)
@@ -215,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true")
     common(add)
     add.set_defaults(func=cmd_user)
+    remove = user_sub.add_parser("remove", help="remove a console login")
+    remove.add_argument("name")
+    common(remove)
+    remove.set_defaults(func=cmd_user_remove)
 
     from .commands import backup as backup_cmd
     from .commands import parse as parse_cmd

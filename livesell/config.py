@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from .netaddr import parse_networks
+
 ENV_PREFIX = "LIVESELL_"
 
 
@@ -83,6 +85,9 @@ class Settings:
     # Comment reading: orders read with less confidence go to review and hold nothing
     # (the parser's DEFAULT_MIN_CONFIDENCE, chosen on the labelled corpus).
     order_min_confidence: float = 0.8
+    # -- hardening -------------------------------------------------------------------------
+    trusted_proxies: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
     # -- platform connectors (Facebook Page webhooks, health) --
     facebook_verify_token: str = ""
     facebook_app_secret: str = ""
@@ -185,9 +190,31 @@ def validate(settings: Settings, source: str = "<settings>") -> Settings:
         raise ConfigError(f"{source}: setting 'order_min_confidence' must be between 0 and 1")
     if settings.group_commit_ms < 0:
         raise ConfigError(f"{source}: setting 'group_commit_ms' must be >= 0")
+    try:
+        parse_networks(settings.trusted_proxies)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: setting 'trusted_proxies' has a bad entry {exc}: "
+                          "expected IP addresses or CIDR ranges") from None
     if not (settings.store == "sqlite" or settings.store.startswith(("redis://", "rediss://"))):
         raise ConfigError(f"{source}: setting 'store' must be 'sqlite' or a redis:// URL")
     return settings
+
+
+MIN_SECRET_CHARS = 32
+
+
+def check_secrets(settings: Settings, source: str = "<settings>") -> None:
+    """Refuse to serve with a guessable admin token or cookie key (ConfigError naming it).
+
+    Empty is allowed: no admin token means none is accepted, and an empty ``secret_key``
+    means a random one is made and kept in ``data_dir``."""
+    for name in ("admin_token", "secret_key"):
+        value = getattr(settings, name)
+        if value and len(value) < MIN_SECRET_CHARS:
+            raise ConfigError(
+                f"{source}: setting '{name}' is {len(value)} characters; use at least "
+                f"{MIN_SECRET_CHARS} (e.g. python -c 'import secrets; "
+                f"print(secrets.token_urlsafe(32))')")
 
 
 def load_settings(

@@ -28,7 +28,7 @@ import aiohttp
 
 from bench.peers.peer import Peer
 
-TOKEN = "bench-admin-token"
+TOKEN = "bench-admin-token-0123456789abcdefghij"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 PUSH_CAP_HZ = 100
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
+from ..domain import limits
 from ..domain.errors import Invalid, NotFound, ShowClosed
 from ..domain.models import (
     SOURCES,
@@ -30,6 +31,8 @@ from ..domain.models import (
     ShowStatus,
 )
 from ..domain.parser import Parser, lineup_product
+from ..log_limits import LogLimiter
+from ..schema import Key, Obj, Str, clean_str, optional
 from ..store.base import CaptureItem, CaptureRequest, Store
 from .bus import EventBus
 
@@ -58,25 +61,41 @@ def clean_text(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+# One incoming comment, as an intake batch, a bridge or a viewer socket carries it.
+COMMENT = Obj({
+    "source": optional(Str(max_len=20)),
+    "id": Key(max_len=limits.MAX_COMMENT_ID),
+    "author": optional(Obj({"id": optional(Key(max_len=limits.MAX_AUTHOR)),
+                            "name": optional(Str(max_len=limits.MAX_AUTHOR, strip=False),
+                                             "")})),
+    "text": Str(max_len=10**6, strip=False),
+})
+
+
 def read_comment(raw: Any, default_source: str) -> IncomingComment | str:
     """Check one comment of an intake batch; returns it or the reason it is refused."""
     if not isinstance(raw, Mapping):
         return "comment must be an object"
-    source = raw.get("source", default_source)
+    try:
+        doc = COMMENT(dict(raw))
+    except Invalid as exc:
+        return exc.message
+    source = doc["source"] or default_source
     if source not in SOURCES:
-        return f"unknown source {source!r}"
-    cid = raw.get("id")
-    if not isinstance(cid, str | int) or isinstance(cid, bool) or not str(cid).strip():
-        return "missing comment id"
-    author = raw.get("author") or {}
-    if not isinstance(author, Mapping):
-        return "author must be an object"
-    text = raw.get("text")
-    if not isinstance(text, str):
-        return "text must be a string"
-    name = clean_text(str(author.get("name") or "")).strip()[:80]
-    author_id = str(author.get("id") or name or cid)[:200]
-    return IncomingComment(str(source), str(cid)[:200], author_id, name, clean_text(text))
+        return f"unknown source {source[:20]!r}"
+    author = doc["author"] or {}
+    name = clean_text(author.get("name") or "").strip()[:80]
+    author_id = str(author.get("id") or name or doc["id"])[:200]
+    return IncomingComment(source, doc["id"], author_id, name, clean_text(doc["text"]))
+
+
+def _comment_id(raw: Any) -> str:
+    """The id to answer a refused comment with: only if it is a printable id."""
+    cid = raw.get("id") if isinstance(raw, Mapping) else None
+    if isinstance(cid, bool) or not isinstance(cid, str | int):
+        return ""
+    text = str(cid)[:limits.MAX_COMMENT_ID]
+    return text if clean_str(text) is not None else ""
 
 
 class CaptureService:
@@ -90,6 +109,7 @@ class CaptureService:
         self.clock = clock
         self._parsers: dict[str, tuple[float, tuple[Any, ...], Parser]] = {}
         self._shows: dict[str, tuple[float, Show]] = {}
+        self.log_limits = LogLimiter(log)
         # told (sources, statuses, seconds) after each answered batch (metrics)
         self.observer: Callable[[list[str], list[str], float], None] | None = None
 
@@ -148,8 +168,8 @@ class CaptureService:
             incoming = read_comment(raw, default_source)
             sources.append(default_source if isinstance(incoming, str) else incoming.source)
             if isinstance(incoming, str):
-                cid = str(raw.get("id", "")) if isinstance(raw, Mapping) else ""
-                answers.append(CaptureResult(cid, CommentStatus.REJECTED, reason=incoming))
+                answers.append(CaptureResult(_comment_id(raw), CommentStatus.REJECTED,
+                                             reason=incoming))
                 continue
             answers.append(None)
             comment = Comment(show.id, incoming.source, incoming.id, incoming.author_id,
@@ -221,7 +241,7 @@ class CaptureService:
     # -- host ------------------------------------------------------------------------------
 
     async def put_products(self, products: Sequence[Product], actor: str) -> None:
-        self.bus.publish(await self.store.put_products(products, actor))
+        self.bus.publish(await self.store.put_products(products, actor, self.clock()))
         self.forget_parsers()
 
     async def set_product_image(self, code: str, image: str, actor: str) -> Product:
@@ -335,5 +355,5 @@ class CaptureService:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("hold sweep failed; trying again next round")
+                self.log_limits.error("sweep", "hold sweep failed; trying again next round")
             await asyncio.sleep(interval)

@@ -7,13 +7,13 @@ shortened and comment text has phone numbers masked before it is kept.
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any
 
 from ..domain.errors import NotFound
 from ..domain.events import CommentReceived, Event, OrderPlaced
-from ..domain.masking import mask_phones, short_name
+from ..domain.masking import public_text, short_name
 from ..domain.models import Show, StockLevel, sku
 from ..store.base import Store
 
@@ -22,13 +22,19 @@ def stock_map(levels: list[StockLevel]) -> dict[str, int]:
     return {sku(level.code, level.variant): level.available for level in levels}
 
 
-def public_item(event: OrderPlaced | CommentReceived) -> dict[str, Any]:
-    """The public form of a ticker or comment event: short name, phones masked."""
+def public_item(event: OrderPlaced | CommentReceived, before: str = "") -> dict[str, Any]:
+    """The public form of a ticker or comment event: short name, anything phone-like or
+    address-like masked (``before``: the author's previous comment, for split numbers)."""
     if isinstance(event, OrderPlaced):
         return {"name": short_name(event.buyer_name), "code": event.code,
                 "variant": event.variant, "qty": event.qty, "at": event.at}
-    return {"name": short_name(event.author_name), "text": mask_phones(event.text[:300]),
+    return {"name": short_name(event.author_name), "text": public_text(event.text, before),
             "status": event.status, "at": event.at}
+
+
+# Authors whose last comment is remembered (to catch a number split over two comments).
+_AUTHORS_KEPT = 10_000
+_MASKED_KEPT = 2_000
 
 
 class ShowViews:
@@ -41,19 +47,38 @@ class ShowViews:
         self.ticker_size = ticker_size
         self._ticker: dict[str, deque[OrderPlaced]] = {}
         self._feed: dict[str, deque[CommentReceived]] = {}
+        self._last_text: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._public: OrderedDict[int, tuple[CommentReceived, dict[str, Any]]] = OrderedDict()
 
     def remember(self, event: Event) -> None:
-        """Keep a ticker or feed event (raw; masked only when someone reads it)."""
+        """Keep a ticker or feed event; a comment's public form is made here, once, with the
+        author's previous comment beside it."""
         if isinstance(event, OrderPlaced):
             self._ticker.setdefault(event.show_id, deque(maxlen=self.ticker_size)).append(event)
         elif isinstance(event, CommentReceived):
             self._feed.setdefault(event.show_id, deque(maxlen=50)).append(event)
+            key = (event.show_id, event.author_name)
+            item = public_item(event, self._last_text.pop(key, ""))
+            self._last_text[key] = event.text[-300:]
+            self._public[id(event)] = (event, item)
+            while len(self._last_text) > _AUTHORS_KEPT:
+                self._last_text.popitem(last=False)
+            while len(self._public) > _MASKED_KEPT:
+                self._public.popitem(last=False)
+
+    def public_item(self, event: OrderPlaced | CommentReceived) -> dict[str, Any]:
+        """The public form of an event, as made when it was remembered."""
+        if isinstance(event, CommentReceived):
+            hit = self._public.get(id(event))
+            if hit is not None and hit[0] is event:
+                return hit[1]
+        return public_item(event)
 
     def ticker(self, show_id: str) -> list[dict[str, Any]]:
         return [public_item(e) for e in self._ticker.get(show_id, ())]
 
     def feed(self, show_id: str) -> list[dict[str, Any]]:
-        return [public_item(e) for e in self._feed.get(show_id, ())]
+        return [self.public_item(e) for e in self._feed.get(show_id, ())]
 
     async def show(self, show_id: str) -> Show:
         show = await self.store.get_show(show_id)

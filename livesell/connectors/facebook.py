@@ -28,6 +28,7 @@ from .base import (
     redact,
     retry_after,
 )
+from .base import author as comment_author
 from .cursors import Cursor
 from .health import ConnectorHealth
 
@@ -64,7 +65,7 @@ def to_comment(item: Any) -> Comment | None:
     # ``from`` is only present when the token may see the commenter; intake falls back to
     # the comment id as the buyer, so such viewers still get an order each.
     return {"source": "facebook", "id": str(item["id"]),
-            "author": {"id": str(author.get("id") or ""), "name": str(author.get("name") or "")},
+            "author": comment_author(str(author.get("id") or ""), str(author.get("name") or "")),
             "text": text}
 
 

@@ -23,9 +23,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..domain import reasons
 from ..domain.errors import NotFound, ShowClosed
 from ..domain.models import CaptureResult, Comment, CommentStatus, Show, ShowStatus
 from ..store.base import CaptureRequest
+from .base import author as comment_author
 from .health import ConnectorHealth
 from .replies import ReplyQueue
 
@@ -58,7 +60,7 @@ class FeedChange:
     def comment(self) -> dict[str, Any]:
         """The neutral comment shape intake takes."""
         return {"source": "facebook", "id": self.comment_id,
-                "author": {"id": self.author_id, "name": self.author_name}, "text": self.text}
+                "author": comment_author(self.author_id, self.author_name), "text": self.text}
 
 
 def created_time(value: Any) -> float | None:
@@ -189,8 +191,8 @@ class FacebookHooks:
         if same:
             return
         order = memo.get("order") if memo else None
-        reason = (f"edited on Facebook after capture (order {order} unchanged)" if order
-                  else "edited on Facebook after capture")
+        reason = (reasons.reason(reasons.EDITED_ORDER, "Facebook", order) if order
+                  else reasons.reason(reasons.EDITED, "Facebook"))
         await self._review(show_id, change, f"{change.comment_id}~edit~{_digest(change.text)}",
                            change.text, reason)
         await self._remember(change, None, memo)
@@ -200,8 +202,8 @@ class FacebookHooks:
         if memo is None or memo.get("deleted"):
             return  # chatter, or a removal already reported
         order = memo.get("order")
-        reason = (f"deleted on Facebook by the buyer; order {order} kept, check with the buyer"
-                  if order else "deleted on Facebook by the buyer")
+        reason = (reasons.reason(reasons.DELETED_ORDER, "Facebook", order) if order
+                  else reasons.reason(reasons.DELETED, "Facebook"))
         await self._review(show_id, change, f"{change.comment_id}~removed",
                            str(memo.get("text") or ""), reason)
         await self.store.set_meta(self._memo_key(change.comment_id),

@@ -25,6 +25,7 @@ from websockets.asyncio.client import connect
 
 from ..domain.models import SOURCES
 from .base import Backoff, Comment, Deliver, SeenWindow, read_and_deliver, redact
+from .base import author as comment_author
 from .health import ConnectorHealth
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def to_comment(message: Any) -> Comment | None:
     comment: Comment = {
         # Relay ids are SSN's, not the platform's: kept apart from a direct connector's ids.
         "source": source, "id": f"ssn:{platform}:{mid}",
-        "author": {"id": f"{platform}:{user}" if source == "webhook" else user, "name": name},
+        "author": comment_author(f"{platform}:{user}" if source == "webhook" else user, name),
         "text": text,
     }
     stamp = message.get("timestamp")

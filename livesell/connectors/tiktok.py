@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .base import Backoff, Comment, Deliver, read_and_deliver
+from .base import author as comment_author
 from .health import ConnectorHealth
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def to_comment(event: Any) -> Comment | None:
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
         mid = f"{user_id}:{sent or ''}:{digest}"
     comment: Comment = {"source": "tiktok", "id": str(mid),
-                        "author": {"id": user_id, "name": name}, "text": text}
+                        "author": comment_author(user_id, name), "text": text}
     if isinstance(sent, int | float) and sent > 0:
         comment["sent_at"] = sent / 1000 if sent > 1e11 else float(sent)
     return comment

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 
 from .base import Backoff, Comment, Deliver, PlatformError, deliver_reliably, get_json, redact
+from .base import author as comment_author
 from .cursors import Cursor
 from .health import ConnectorHealth
 
@@ -66,8 +67,8 @@ def to_comment(item: Any) -> Comment | None:
     comment: Comment = {
         "source": "youtube",
         "id": str(item["id"]),
-        "author": {"id": str(author.get("channelId") or snippet.get("authorChannelId") or ""),
-                   "name": str(author.get("displayName") or "")},
+        "author": comment_author(str(author.get("channelId") or snippet.get("authorChannelId")
+                                  or ""), str(author.get("displayName") or "")),
         "text": text,
     }
     if sent := published(snippet.get("publishedAt")):

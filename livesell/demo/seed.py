@@ -15,6 +15,7 @@ from ..domain.catalog import parse_yaml
 from ..http.auth import hash_token, new_token
 from ..media import import_images
 
+DEMO_TOKEN_NAME = "demo"
 DEMO_TITLE = "Đặc sản OCOP Cà Mau — phiên live tối nay"
 
 
@@ -24,12 +25,14 @@ def demo_products() -> list[Any]:
 
 
 async def seed_demo(app: web.Application) -> dict[str, str]:
-    """Seed once (remembered in the store); returns the show id and the demo owner token."""
+    """Seed once (remembered in the store); returns the show id and a demo owner token.
+
+    The token is never kept in clear: only its hash is stored, so each start mints a fresh
+    one (revoking the previous demo token) and prints it."""
     store = app[keys.STORE]
     service = app[keys.SERVICE]
     show_id = await store.get_meta("demo_show")
-    token = await store.get_meta("demo_token")
-    if show_id is None or token is None:
+    if show_id is None:
         products = demo_products()
         settings = app[keys.SETTINGS]
         folder = Path(settings.image_dir) if settings.image_dir else settings.data_path / "images"
@@ -45,11 +48,13 @@ async def seed_demo(app: web.Application) -> dict[str, str]:
         # pin a size too, so "+1" in the demo orders without a trip to the review queue
         await service.pin(show.id, first.code,
                           first.variants[0].label if len(first.variants) > 1 else None)
-        token = new_token()
-        await store.add_token(hash_token(token), "owner", "demo", app[keys.CLOCK]())
-        await store.set_meta("demo_token", token)
         await store.set_meta("demo_show", show.id)
         show_id = show.id
+    if await store.get_meta("demo_token"):
+        await store.set_meta("demo_token", "")  # a clear-text token from an older version
+    await store.revoke_tokens(name=DEMO_TOKEN_NAME)
+    token = new_token()
+    await store.add_token(hash_token(token), "owner", DEMO_TOKEN_NAME, app[keys.CLOCK]())
     return {"show": show_id, "token": token}
 
 
@@ -63,5 +68,6 @@ def announce(settings: Settings, seeded: dict[str, str]) -> None:
         f"  host     {base}/host/{show}\n"
         f"  staff    {base}/staff/{show}\n"
         f"  login    {base}/login  (paste the owner token below)\n"
-        f"  owner token: {token}\n", flush=True,
+        f"  owner token: {token}  (new at every start; the previous one no longer works)\n",
+        flush=True,
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from . import limits
 from .models import Category, Origin, Producer, Product, Variant
 
 CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,11}$")
@@ -27,6 +28,52 @@ CSV_COLUMNS = (
 )
 
 
+# A catalog of a few hundred products is tens of kilobytes; anything near this is a mistake.
+MAX_FILE_BYTES = 2_000_000
+# YAML aliases repeat a node by reference; a handful of them can stand for an exponentially
+# large document (a "billion laughs" bomb). A shared producer block is fine; what is bounded
+# is how many aliases there are and how big the document is once every alias is written out.
+MAX_ALIASES = 1_000
+MAX_EXPANDED_NODES = 200_000
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses documents whose aliases would expand past the budget."""
+
+    aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (*name)")
+        return super().compose_node(parent, index)
+
+    def construct_document(self, node: Any) -> Any:
+        if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            raise yaml.YAMLError(
+                f"its aliases expand to more than {MAX_EXPANDED_NODES:,} values; "
+                "write the values out instead of repeating *aliases")
+        return super().construct_document(node)
+
+
+def _expanded_size(node: Any, seen: dict[int, int]) -> int:
+    """How many nodes the document holds with every alias written out (memoised, so the
+    count itself stays cheap however large the expansion)."""
+    known = seen.get(id(node))
+    if known is not None:
+        return known
+    seen[id(node)] = MAX_EXPANDED_NODES + 1  # a cycle counts as too big
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, seen) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, seen) + _expanded_size(v, seen) for k, v in node.value)
+    size = min(size, MAX_EXPANDED_NODES + 1)
+    seen[id(node)] = size
+    return size
+
+
 class CatalogError(Exception):
     """The catalog is not usable; ``problems`` lists each one, naming the product and field."""
 
@@ -35,7 +82,8 @@ class CatalogError(Exception):
         self.problems = problems
 
 
-def _int(value: Any, where: str, name: str, problems: list[str], *, minimum: int) -> int:
+def _int(value: Any, where: str, name: str, problems: list[str], *, minimum: int,
+         maximum: int = limits.MAX_STOCK) -> int:
     if isinstance(value, bool) or value is None or value == "":
         problems.append(f"{where}: field '{name}' is required (an integer)")
         return 0
@@ -49,15 +97,20 @@ def _int(value: Any, where: str, name: str, problems: list[str], *, minimum: int
         return 0
     if number < minimum:
         problems.append(f"{where}: field '{name}' must be >= {minimum}, got {number}")
+    if number > maximum:
+        problems.append(f"{where}: field '{name}' must be at most {maximum}")
+        return 0
     return number
 
 
 def _text(value: Any) -> str:
-    if value is None:
+    """A text field. Numbers and dates read as text (YAML and CSV write them bare); a list or
+    mapping where text belongs reads as empty rather than as its Python repr."""
+    if value is None or isinstance(value, list | dict | tuple | set):
         return ""
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    return str(value).strip()[:limits.MAX_DESCRIPTION]
 
 
 def product_from_mapping(doc: Mapping[str, Any], where: str, problems: list[str]) -> Product:
@@ -97,6 +150,9 @@ def product_from_mapping(doc: Mapping[str, Any], where: str, problems: list[str]
     if not isinstance(variants_raw, list) or not variants_raw:
         problems.append(f"{label}: field 'variants' needs at least one variant")
         variants_raw = []
+    elif len(variants_raw) > limits.MAX_VARIANTS:
+        problems.append(f"{label}: field 'variants' has more than {limits.MAX_VARIANTS}")
+        variants_raw = variants_raw[:limits.MAX_VARIANTS]
     seen: set[str] = set()
     units_doc = doc.get("variant_units")
     units = units_doc if isinstance(units_doc, Mapping) else {}
@@ -117,7 +173,8 @@ def product_from_mapping(doc: Mapping[str, Any], where: str, problems: list[str]
         seen.add(vlabel.casefold())
         if not vlabel and len(variants_raw) > 1:
             problems.append(f"{vwhere}: field 'label' is empty (needed with several variants)")
-        price = _int(raw.get("price"), vwhere, "price", problems, minimum=1)
+        price = _int(raw.get("price"), vwhere, "price", problems, minimum=1,
+                     maximum=limits.MAX_PRICE)
         stock = _int(raw.get("stock", 0), vwhere, "stock", problems, minimum=0)
         unit = _text(raw.get("unit")) or _text(units.get(vlabel))
         variants.append(Variant(label=vlabel, price=price, stock=stock, unit=unit))
@@ -148,8 +205,11 @@ def _check_unique(products: Iterable[Product], problems: list[str]) -> None:
 
 def parse_yaml(text: str, name: str = "catalog") -> list[Product]:
     """Products from catalog YAML text; raises CatalogError listing every problem."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise CatalogError([f"{name}: larger than {MAX_FILE_BYTES // 1_000_000} MB; "
+                            "split the catalog into several files"])
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise CatalogError([f"{name}: not valid YAML ({exc})"]) from None
     items = doc.get("products") if isinstance(doc, Mapping) else None
@@ -211,6 +271,9 @@ def load_catalog_file(path: str | Path) -> list[Product]:
     """Read a catalog file (``.csv`` or YAML); raises CatalogError, never half a catalog."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CatalogError([f"{path}: larger than {MAX_FILE_BYTES // 1_000_000} MB; "
+                                "split the catalog into several files"])
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise CatalogError([f"{path}: cannot read ({exc.strerror})"]) from None

@@ -15,7 +15,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["GUEST_NAME", "contains_phone", "mask_phone", "mask_phones", "short_name"]
+from .pii import mask_phone_like, public_text
+
+__all__ = ["GUEST_NAME", "contains_phone", "mask_phone", "mask_phones", "public_text",
+           "short_name"]
 
 #: Shown instead of a name that is empty once cleaned.
 GUEST_NAME = "Khách"
@@ -59,20 +62,37 @@ def short_name(full: str) -> str:
     """Shorten a buyer's name for public display: ``"Nguyễn Văn An"`` → ``"Nguyễn V. A."``.
 
     The text is NFC-normalised, control and format characters (including
-    zero-width and bidi overrides) are dropped, and any phone number in it is
-    masked. The first word is kept (at most 12 characters); every other word
-    becomes its first letter or digit and a dot; words with no letter or digit
-    (emoji, punctuation) are left out. An empty result is ``"Khách"``.
+    zero-width and bidi overrides) are dropped, words written together
+    ("NguyenVanAn", "Lê.Văn.Tám") are split, and anything phone-like in it is
+    masked (``pii.mask_phone_like``). The first word is kept (at most 12
+    characters); every other word becomes its first letter or digit and a dot;
+    words with no letter or digit (emoji, punctuation) are left out. An empty result is ``"Khách"``.
     """
     cleaned = "".join(
         ch if not unicodedata.category(ch).startswith("C") else " "
         for ch in unicodedata.normalize("NFC", full)
     )
-    words = [w for w in mask_phones(cleaned).split() if any(ch.isalnum() for ch in w)]
+    words = [w for w in mask_phone_like(mask_phones(_unglue(cleaned))).split()
+             if any(ch.isalnum() for ch in w)]
     if not words:
         return GUEST_NAME
     first = "".join(_clusters(words[0])[:_MAX_WORD])
     return " ".join([first, *(_initial(w) + "." for w in words[1:])])
+
+
+_GLUE = re.compile(r"(?<=[^\W\d_])[.\-_·+]+(?=[^\W\d_])")
+
+
+def _unglue(name: str) -> str:
+    """Words written together are still words: "NguyenVanAn", "Lê.Văn.Tám",
+    "Nguyễn-Văn-Bình" all read as three."""
+    name = _GLUE.sub(" ", name)
+    out: list[str] = []
+    for index, ch in enumerate(name):
+        if index and ch.isupper() and name[index - 1].islower():
+            out.append(" ")
+        out.append(ch)
+    return "".join(out)
 
 
 def mask_phone(phone: str) -> str:

@@ -48,6 +48,10 @@ class Item:
     code: str
     variant: str | None
     qty: int
+    # How sure the parser was (0..1) and what the viewer wrote; the capture path fills these
+    # in and the store keeps them on the line the item makes.
+    confidence: float | None = None
+    said: str = ""
 
 
 _LETTER = re.compile(r"[a-z]")

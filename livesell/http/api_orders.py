@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
 from typing import Any
 
@@ -13,47 +11,43 @@ from aiohttp import web
 from .. import keys
 from ..domain.errors import Invalid, NotFound
 from ..store.base import CaptureItem
+from . import bodies
 from .auth import principal, requires
-from .common import ok, read_json, want, want_int
+from .bodies import json_body
+from .common import ok, parse_json
+from .hooks import verify_hook
 
 routes = web.RouteTableDef()
 ORDER_ACTIONS = ("confirm", "reject", "cancel", "paid", "shipped")
 
 
-def _batch(request: web.Request, body: Any) -> list[Any]:
-    comments = want(body, "comments", list)
+def _batch(request: web.Request, comments: list[Any]) -> list[Any]:
     limit = request.app[keys.SETTINGS].max_batch
     if len(comments) > limit:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(comments),
                                             text=None, reason=f"at most {limit} comments a batch")
-    return list(comments)
+    return comments
 
 
 @routes.post("/api/shows/{id}/comments")
 @requires("ingest")
-async def ingest(request: web.Request) -> web.Response:
-    comments = _batch(request, await read_json(request))
+@json_body(bodies.COMMENTS)
+async def ingest(request: web.Request, body: dict[str, Any]) -> web.Response:
+    comments = _batch(request, body["comments"])
     results = await request.app[keys.SERVICE].ingest(request.match_info["id"], comments)
     return ok({"results": [r.to_json() for r in results]})
 
 
 @routes.post("/hooks/comments/{source}")
 async def webhook(request: web.Request) -> web.Response:
-    """Comments from any platform bridge, signed with HMAC-SHA256 of the raw body."""
-    secret = request.app[keys.SETTINGS].webhook_secret
-    if not secret:
-        raise web.HTTPNotFound(reason="webhooks are not enabled (set webhook_secret)")
-    raw = await request.read()
-    sent = request.headers.get("X-Livesell-Signature", "")
-    expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise web.HTTPUnauthorized(reason="bad or missing X-Livesell-Signature")
-    body = await read_json(request)
-    show_id = want(body, "show", str)
+    """Comments from any platform bridge, signed over source, timestamp and body."""
     source = request.match_info["source"]
+    raw = await verify_hook(request, source)
+    body = bodies.HOOK_COMMENTS(parse_json(raw))
     comments = [{**c, "source": c.get("source", source)} if isinstance(c, dict) else c
-                for c in _batch(request, body)]
-    results = await request.app[keys.SERVICE].ingest(show_id, comments, default_source=source)
+                for c in _batch(request, body["comments"])]
+    results = await request.app[keys.SERVICE].ingest(body["show"], comments,
+                                                     default_source=source)
     return ok({"results": [r.to_json() for r in results]})
 
 
@@ -83,51 +77,35 @@ async def get_order(request: web.Request) -> web.Response:
     return ok(order.to_json())
 
 
-async def _action(request: web.Request) -> web.Response:
+@json_body(bodies.VERSION)
+async def _action(request: web.Request, body: dict[str, Any]) -> web.Response:
     action = request.match_info["action"]
     if action not in ORDER_ACTIONS:
         raise web.HTTPNotFound(reason=f"unknown action {action}")
-    body = await read_json(request)
-    version = want_int(body, "version", minimum=1)
     order = await request.app[keys.SERVICE].order_action(
-        request.match_info["code"], action, int(version or 0), principal(request).actor)
+        request.match_info["code"], action, body["version"], principal(request).actor)
     return ok(order.to_json())
 
 
 routes.post("/api/orders/{code}/{action}")(requires("staff")(_action))
 
 
-def _items(raw: Any, field: str = "lines") -> list[CaptureItem]:
-    if not isinstance(raw, list) or not raw:
-        raise Invalid(f"field '{field}' must be a non-empty list", field=field)
-    items = []
-    for entry in raw:
-        code = want(entry, "code", str)
-        qty = want_int(entry, "qty", minimum=0 if field == "lines" else 1)
-        items.append(CaptureItem(code.upper(), want(entry, "variant", str, required=False),
-                                 int(qty or 0)))
-    return items
+def _items(lines: list[dict[str, Any]]) -> list[CaptureItem]:
+    return [CaptureItem(line["code"].upper(), line["variant"], line["qty"]) for line in lines]
 
 
 @routes.patch("/api/orders/{code}")
 @requires("staff")
-async def patch_order(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    version = want_int(body, "version", minimum=1)
-    lines = _items(body["lines"]) if body.get("lines") is not None else None
+@json_body(bodies.PATCH_ORDER)
+async def patch_order(request: web.Request, body: dict[str, Any]) -> web.Response:
+    lines = _items(body["lines"]) if body["lines"] is not None else None
     contact = None
-    if body.get("contact") is not None:
-        raw = want(body, "contact", dict)
-        fields = {k: raw.get(k) for k in ("name", "phone", "address")}
-        if any(v is not None and not isinstance(v, str) for v in fields.values()):
-            raise Invalid("contact fields must be strings", field="contact")
-        if any(len(v or "") > 300 for v in fields.values()):
-            raise Invalid("contact fields must be at most 300 characters", field="contact")
-        contact = {k: v for k, v in fields.items() if v is not None}
+    if body["contact"] is not None:
+        contact = {k: v for k, v in body["contact"].items() if v is not None}
     if lines is None and contact is None:
         raise Invalid("nothing to change: send 'lines' and/or 'contact'")
     order = await request.app[keys.SERVICE].patch_order(
-        request.match_info["code"], int(version or 0), lines, contact, principal(request).actor)
+        request.match_info["code"], body["version"], lines, contact, principal(request).actor)
     return ok(order.to_json())
 
 
@@ -149,9 +127,9 @@ def _review_id(request: web.Request) -> int:
 
 @routes.post("/api/review/{rid}/resolve")
 @requires("staff")
-async def resolve_review(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    items = _items(want(body, "items", list), field="items")
+@json_body(bodies.RESOLVE_REVIEW)
+async def resolve_review(request: web.Request, body: dict[str, Any]) -> web.Response:
+    items = _items(body["items"])
     order = await request.app[keys.SERVICE].resolve_review(
         _review_id(request), items, principal(request).actor)
     return ok(order.to_json())

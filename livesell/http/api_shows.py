@@ -9,17 +9,22 @@ from aiohttp import web
 from .. import keys
 from ..domain.catalog import CatalogError, product_from_mapping
 from ..domain.errors import Invalid
+from . import bodies
 from .auth import principal, requires
-from .common import ok, read_json, want, want_int
-from .connectors import facebook_post_field
+from .bodies import json_body
+from .common import ok
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    store_ok = await request.app[keys.STORE].ping()
+    store = request.app[keys.STORE]
+    store_ok = await store.ping()
     body = {"status": "ok" if store_ok else "degraded", "store": "ok" if store_ok else "down"}
+    problem = getattr(getattr(store, "engine", None), "unavailable", None)
+    if not store_ok and problem:
+        body["reason"] = problem  # e.g. "disk_full"
     return ok(body, status=200 if store_ok else 503)
 
 
@@ -56,12 +61,10 @@ async def list_products(request: web.Request) -> web.Response:
 
 @routes.put("/api/products/{code}")
 @requires("host")
-async def put_product(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise Invalid("request body must be a product object")
+@json_body(bodies.PRODUCT)
+async def put_product(request: web.Request, body: dict[str, Any]) -> web.Response:
     code = request.match_info["code"]
-    if body.get("code") is not None and str(body["code"]).upper() != code.upper():
+    if body.get("code") is not None and body["code"].upper() != code.upper():
         raise Invalid("code in the body does not match the URL", field="code")
     problems: list[str] = []
     product = product_from_mapping({**body, "code": code}, f"product {code}", problems)
@@ -75,21 +78,20 @@ async def put_product(request: web.Request) -> web.Response:
 
 @routes.post("/api/products/{code}/stock")
 @requires("host")
-async def adjust_stock(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    delta = want_int(body, "delta")
+@json_body(bodies.STOCK_ADJUST)
+async def adjust_stock(request: web.Request, body: dict[str, Any]) -> web.Response:
+    delta: int = body["delta"]
     if delta == 0:
         raise Invalid("field 'delta' must not be 0", field="delta")
     code = request.match_info["code"]
     product = await request.app[keys.STORE].get_product(code)
     if product is None:
         raise web.HTTPNotFound(reason=f"product {code} not found")
-    label = want(body, "variant", str, required=False)
-    variant = product.variant(label)
+    variant = product.variant(body["variant"])
     if variant is None:
         raise Invalid("field 'variant' must name one of the product's variants", field="variant")
     level = await request.app[keys.SERVICE].adjust_stock(
-        product.code, variant.label, int(delta or 0), principal(request).actor)
+        product.code, variant.label, delta, principal(request).actor)
     return ok(level.to_json())
 
 
@@ -106,32 +108,19 @@ def _public_show(doc: dict[str, Any]) -> dict[str, Any]:
 
 @routes.post("/api/shows")
 @requires("host")
-async def create_show(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    title = want(body, "title", str).strip()
-    if not title or len(title) > 200:
-        raise Invalid("field 'title' must be 1–200 characters", field="title")
-    lineup = want(body, "lineup", list)
-    if not lineup or not all(isinstance(c, str) and c.strip() for c in lineup):
-        raise Invalid("field 'lineup' must be a non-empty list of product codes", field="lineup")
-    stream_url = want(body, "stream_url", str, required=False, default="")
-    if stream_url and not stream_url.startswith(("https://", "http://")):
-        raise Invalid("field 'stream_url' must be an http(s) URL", field="stream_url")
-    prefix = want(body, "order_prefix", str, required=False)
-    if prefix is not None and not (prefix.isalnum() and 1 <= len(prefix) <= 6):
-        raise Invalid("field 'order_prefix' must be 1–6 letters or digits", field="order_prefix")
-    show = await request.app[keys.SERVICE].create_show(
-        title, [c.strip() for c in lineup], stream_url,
-        want_int(body, "hold_minutes", required=False, minimum=1),
-        want_int(body, "max_per_buyer", required=False, minimum=1),
-        prefix.upper() if prefix else None,
-        facebook_post_field(body),
-        bool(want(body, "talk_back", bool, required=False, default=False)),
-    )
-    if "starts_at" in body:
-        from ..domain.booth import parse_start
+@json_body(bodies.SHOW)
+async def create_show(request: web.Request, body: dict[str, Any]) -> web.Response:
+    from ..domain.booth import parse_start
 
-        show = await request.app[keys.SERVICE].schedule(show.id, parse_start(body["starts_at"]))
+    prefix = body["order_prefix"]
+    starts_at = parse_start(body["starts_at"])  # before anything is saved
+    show = await request.app[keys.SERVICE].create_show(
+        body["title"], body["lineup"], body["stream_url"], body["hold_minutes"],
+        body["max_per_buyer"], prefix.upper() if prefix else None,
+        body["facebook_post_id"], body["talk_back"],
+    )
+    if starts_at is not None:
+        show = await request.app[keys.SERVICE].schedule(show.id, starts_at)
     return ok(show.to_json(), status=201)
 
 
@@ -154,29 +143,20 @@ async def end_show(request: web.Request) -> web.Response:
 
 @routes.post("/api/shows/{id}/pin")
 @requires("host")
-async def pin(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    if not isinstance(body, dict) or "code" not in body:
-        raise Invalid("field 'code' is required (a product code or null)", field="code")
-    code = want(body, "code", str, required=False)
-    variant = want(body, "variant", str, required=False)
-    show = await request.app[keys.SERVICE].pin(request.match_info["id"], code, variant)
+@json_body(bodies.PIN)
+async def pin(request: web.Request, body: dict[str, Any]) -> web.Response:
+    show = await request.app[keys.SERVICE].pin(request.match_info["id"], body["code"],
+                                               body["variant"])
     return ok(show.to_json())
 
 
 @routes.post("/api/shows/{id}/flash")
 @requires("host")
-async def start_flash(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    code = want(body, "code", str)
-    price = want_int(body, "price", minimum=1)
-    seconds = want_int(body, "seconds", minimum=1)
-    if seconds is not None and seconds > 24 * 3600:
-        raise Invalid("field 'seconds' must be at most a day", field="seconds")
-    quantity = want_int(body, "quantity", required=False, minimum=1)
-    variant = want(body, "variant", str, required=False)
+@json_body(bodies.FLASH)
+async def start_flash(request: web.Request, body: dict[str, Any]) -> web.Response:
     show = await request.app[keys.SERVICE].start_flash(
-        request.match_info["id"], code, int(price or 0), int(seconds or 0), variant, quantity)
+        request.match_info["id"], body["code"], body["price"], body["seconds"],
+        body["variant"], body["quantity"])
     return ok(show.to_json())
 
 

@@ -24,6 +24,7 @@ from ..access import ROLES as ROLES
 from ..access import Principal as Principal
 from ..access import hash_token as hash_token
 from ..access import principal_for_session as principal_for_session
+from ..access import session_credential as session_credential
 
 PRINCIPAL = web.RequestKey("principal", object)
 

@@ -29,7 +29,11 @@ def error(status: int, code: str, message: str, **extra: Any) -> web.Response:
 
 async def read_json(request: web.Request) -> Any:
     """The request body as JSON, or a 400 that says what is wrong (413 past the size limit)."""
-    raw = await request.read()
+    return parse_json(await request.read())
+
+
+def parse_json(raw: bytes) -> Any:
+    """Bytes as JSON, or Invalid saying what is wrong."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -81,7 +85,10 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
                      order=order.to_json() if order is not None else None)
     except DomainError as exc:
         detail = {k: v for k, v in exc.detail.items() if isinstance(v, str | int | list)}
-        return error(exc.status, exc.code, exc.message, **({"detail": detail} if detail else {}))
+        body: dict[str, Any] = {"code": exc.code, "message": exc.message}
+        if isinstance(exc.detail.get("field"), str):
+            body["field"] = exc.detail["field"]  # the shape socket acks carry too
+        return ok({"error": body, **({"detail": detail} if detail else {})}, exc.status)
     except web.HTTPException as exc:
         if exc.status < 400 or not _is_api(request):
             raise

@@ -24,22 +24,15 @@ from ..connectors.replies import ReplyQueue
 from ..connectors.reply_senders import FacebookReplier, GraphReader
 from ..connectors.supervisor import ConnectorRunner
 from ..domain.errors import Invalid, NotFound
+from . import bodies
 from .auth import principal, requires
-from .common import ok, read_json, want
+from .bodies import json_body
+from .common import ok, read_json
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 FACEBOOK_HOOKS: web.AppKey[FacebookHooks] = web.AppKey("facebook_hooks")
 REPLIES: web.AppKey[ReplyQueue] = web.AppKey("replies")
-MAX_POST_ID = 100
-
-
-def facebook_post_field(body: Any, key: str = "facebook_post_id") -> str:
-    """The optional Facebook post id of a show body: digits, maybe ``<page>_<post>``."""
-    value = want(body, key, str, required=False, default="").strip()
-    if value and not (len(value) <= MAX_POST_ID and value.replace("_", "").isdigit()):
-        raise Invalid(f"field '{key}' must be a Facebook post id like 123_456", field=key)
-    return str(value)
 
 
 def _runner(request: web.Request) -> ConnectorRunner:
@@ -110,19 +103,19 @@ async def connector_action(request: web.Request) -> web.Response:
 
 @routes.post("/api/shows/{id}/facebook")
 @requires("host")
-async def set_facebook_post(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    post_id = facebook_post_field(body, "post_id")
-    show = await request.app[keys.SERVICE].set_facebook_post(request.match_info["id"], post_id)
+@json_body(bodies.FACEBOOK_POST)
+async def set_facebook_post(request: web.Request, body: dict[str, Any]) -> web.Response:
+    show = await request.app[keys.SERVICE].set_facebook_post(request.match_info["id"],
+                                                             body["post_id"])
     return ok(show.to_json())
 
 
 @routes.post("/api/shows/{id}/talkback")
 @requires("host")
-async def set_talk_back(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    enabled = want(body, "enabled", bool)
-    show = await request.app[keys.SERVICE].set_talk_back(request.match_info["id"], enabled)
+@json_body(bodies.TALK_BACK)
+async def set_talk_back(request: web.Request, body: dict[str, Any]) -> web.Response:
+    show = await request.app[keys.SERVICE].set_talk_back(request.match_info["id"],
+                                                         body["enabled"])
     return ok(show.to_json())
 
 

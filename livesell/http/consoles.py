@@ -4,16 +4,14 @@ A login stores ``role``, ``user``, a fresh ``csrf`` and a random ``sid`` in the 
 session cookie. The cookie alone can't be taken back once issued, so logout also records the
 ``sid`` as ended in the store; a middleware drops any session whose ``sid`` has ended before a
 handler (API, console or Socket.IO handshake) reads it. Failed logins are counted per client
-address so a password can't be guessed at speed.
+address and per account (``login_guard``) so a password can't be guessed at speed.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -21,15 +19,14 @@ from aiohttp import web
 from aiohttp_session import get_session, new_session
 
 from .. import keys
-from .auth import RANK, Principal, check_password, csrf_token, identify, principal_for_token
+from ..credentials import ENDED_PREFIX, still_valid, token_credential, user_credential
+from .auth import RANK, Principal, csrf_token, hash_token, identify, principal_for_token
+from .login_guard import GUARD, request_address, setup_guard, verify_password
 from .render import catalog, language, render, translator
 
 routes = web.RouteTableDef()
 
 COOKIE = "livesell_session"
-ENDED_PREFIX = "session_ended:"
-MAX_FAILURES = 5
-FAILURE_WINDOW = 60.0
 # Hashing a password nobody has keeps an unknown name as slow as a wrong password, so response
 # time does not tell which user names exist.
 _DUMMY_HASH = (
@@ -38,50 +35,11 @@ _DUMMY_HASH = (
 )
 
 
-@dataclass
-class LoginThrottle:
-    """Failed logins per client address within a sliding window."""
-
-    limit: int = MAX_FAILURES
-    window: float = FAILURE_WINDOW
-    failures: dict[str, deque[float]] = field(default_factory=dict)
-
-    def _recent(self, who: str, now: float) -> deque[float]:
-        times = self.failures.get(who)
-        if times is None:
-            return deque()
-        while times and now - times[0] >= self.window:
-            times.popleft()
-        if not times:
-            del self.failures[who]
-        return times
-
-    def retry_after(self, who: str, now: float) -> int:
-        """Seconds until another try is allowed; 0 when it is allowed now."""
-        times = self._recent(who, now)
-        if len(times) < self.limit:
-            return 0
-        return max(1, int(self.window - (now - times[0])) + 1)
-
-    def fail(self, who: str, now: float) -> None:
-        self._recent(who, now)
-        self.failures.setdefault(who, deque(maxlen=self.limit * 2)).append(now)
-        # Bound memory when many addresses fail once and never come back.
-        if len(self.failures) > 10_000:
-            quiet = [k for k, v in self.failures.items() if not v or now - v[-1] > self.window]
-            for who_else in quiet:
-                del self.failures[who_else]
-
-    def succeed(self, who: str) -> None:
-        self.failures.pop(who, None)
-
-
-THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 
 
 def setup(app: web.Application) -> None:
     """Console routes, the login throttle and the ended-session check."""
-    app[THROTTLE] = LoginThrottle()
+    setup_guard(app)
     app.middlewares.append(ended_sessions_middleware)
     app.add_routes(routes)
 
@@ -96,7 +54,10 @@ async def ended_sessions_middleware(request: web.Request, handler: Handler) -> w
     if COOKIE in request.cookies and not request.path.startswith("/static/"):
         session = await get_session(request)
         sid = session.get("sid")
-        if isinstance(sid, str) and await request.app[keys.STORE].get_meta(ENDED_PREFIX + sid):
+        cred = session.get("cred")
+        if (isinstance(sid, str) or isinstance(cred, str)) and not await still_valid(
+                request.app[keys.STORE], cred if isinstance(cred, str) else None,
+                sid if isinstance(sid, str) else None):
             session.invalidate()
     return await handler(request)
 
@@ -134,10 +95,10 @@ async def _password_principal(request: web.Request, username: str,
                               password: str) -> Principal | None:
     found = await request.app[keys.STORE].get_user(username) if username else None
     if found is None:
-        check_password(password, _DUMMY_HASH)
+        await verify_password(password, _DUMMY_HASH)
         return None
     role, stored = found
-    if not check_password(password, stored) or role not in RANK or role == "ingest":
+    if not await verify_password(password, stored) or role not in RANK or role == "ingest":
         return None
     return Principal(role, username, "session")
 
@@ -154,30 +115,34 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not isinstance(expected, str) or not sent or not hmac.compare_digest(sent, expected):
         return _login_page(request, 403, await csrf_token(request), next_url=next_url,
                            message=t("console.login.expired"), username=username)
-    who = request.remote or "?"
-    now = _now(request)
-    throttle = request.app[THROTTLE]
-    wait = throttle.retry_after(who, now)
-    if wait:
-        response = _login_page(request, 429, expected, next_url=next_url,
-                               message=t("console.login.throttled", seconds=wait),
-                               username=username)
-        response.headers["Retry-After"] = str(wait)
-        return response
+    who = request_address(request)
     password = str(form.get("password", ""))
     token = str(form.get("token", "")).strip()
+    account = "" if token else username
+    guard = request.app[GUARD]
+    locked = guard.begin(who, account, _now(request))
+    if locked is not None:
+        key = "console.login.locked" if locked.scope == "account" else "console.login.throttled"
+        response = _login_page(request, 429, expected, next_url=next_url,
+                               message=t(key, seconds=locked.seconds,
+                                         minutes=max(1, -(-locked.seconds // 60))),
+                               username=username)
+        response.headers["Retry-After"] = str(locked.seconds)
+        return response
     principal: Principal | None = None
+    cred = ""
     if token:
         found = await principal_for_token(request.app, token)
         if found is not None and found.role in RANK and found.role != "ingest":
             principal = Principal(found.role, found.name, "session")
+            cred = token_credential(hash_token(token), found.via == "admin")
     elif username and password:
         principal = await _password_principal(request, username, password)
+        cred = user_credential(username)
     if principal is None:
-        throttle.fail(who, now)
         return _login_page(request, 401, expected, next_url=next_url,
                            message=t("console.login.failed"), username=username)
-    throttle.succeed(who)
+    guard.succeed(who, account)
     # A fresh session on every login: a cookie planted before login never gains the role.
     session.invalidate()
     fresh = await new_session(request)
@@ -185,6 +150,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     fresh["user"] = principal.name
     fresh["csrf"] = secrets.token_urlsafe(16)
     fresh["sid"] = secrets.token_urlsafe(16)
+    fresh["cred"] = cred
     raise web.HTTPSeeOther(next_url)
 
 
@@ -201,6 +167,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     sid = session.get("sid")
     if isinstance(sid, str):
         await request.app[keys.STORE].set_meta(ENDED_PREFIX + sid, str(int(_now(request))))
+        await request.app[keys.HUB].access.close_session(sid)  # its open consoles, at once
     session.invalidate()
     raise web.HTTPSeeOther("/login")
 

@@ -29,6 +29,7 @@ from ..domain.qr import qr_svg
 from ..domain.vietqr import fold_message, resolve_bank, vietqr_payload
 from ..media import sized
 from .display import local_time, photo
+from .headers import base_url as trusted_base_url
 from .render import catalog, language, render
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -178,9 +179,8 @@ def overlay_options(query: Any) -> dict[str, Any]:
 
 
 def base_url(request: web.Request) -> str:
-    """The public address of this server: ``public_url``, else what the browser asked for."""
-    configured = request.app[keys.SETTINGS].public_url.rstrip("/")
-    return configured or f"{request.scheme}://{request.host}"
+    """The public address of this server (``headers.base_url``: never an untrusted Host)."""
+    return trusted_base_url(request)
 
 
 def link_preview(request: web.Request, image: str) -> dict[str, str]:

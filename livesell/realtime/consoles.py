@@ -14,9 +14,12 @@ from typing import Any
 
 import socketio  # type: ignore[import-untyped,unused-ignore]
 
-from ..access import RANK, Principal, principal_for_session
+from ..access import RANK, Principal, hash_token, principal_for_session, session_credential
+from ..credentials import token_credential
+from ..log_limits import LogLimiter
 from ..store.base import Store
 from . import names
+from .console_access import ConsoleAccess
 from .fanout import ViewerFanout
 from .shows import Shows, ShowState
 
@@ -46,6 +49,8 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.relayed = relayed
         self.staff_rooms: dict[str, int] = {}
         self.running = True
+        self.log_limits = LogLimiter(log)
+        self.access: ConsoleAccess | None = None  # closes consoles whose credential is gone
 
     def state(self, show_id: str) -> ShowState:
         return self.shows.state(show_id)
@@ -89,7 +94,7 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("staff flush failed")
+                self.log_limits.error("staff-flush", "staff flush failed")
 
     async def stats(self, show_id: str) -> dict[str, Any]:
         """Live numbers for the consoles: orders a minute, revenue, viewers, per product."""
@@ -113,7 +118,7 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                     await self.sio.emit(names.STATS, await self.stats(show_id),
                                         room=names.show_room(show_id), namespace=names.STAFF)
                 except Exception:
-                    log.exception("stats push failed")
+                    self.log_limits.error("stats", "stats push failed")
 
     # -- namespace events ------------------------------------------------------------------
 
@@ -121,10 +126,16 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         request = environ.get("aiohttp.request")
         principal = None
         token = auth.get("token") if isinstance(auth, dict) else None
+        cred: str | None = None
+        session_sid: str | None = None
         if isinstance(token, str) and token:
             principal = await self.tokens(token)
+            if principal is not None:
+                cred = token_credential(hash_token(token), principal.via == "admin")
         elif request is not None:
             principal = await principal_for_session(request)
+            if principal is not None:
+                cred, session_sid = await session_credential(request)
         if principal is None or principal.role == "ingest" or RANK[principal.role] < 1:
             raise socketio.exceptions.ConnectionRefusedError("staff login required")
         show_id = auth.get("show") if isinstance(auth, dict) else None
@@ -134,6 +145,8 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                                     namespace=names.STAFF)
         await self.sio.enter_room(sid, names.show_room(show_id), namespace=names.STAFF)
         self.staff_rooms[show_id] = self.staff_rooms.get(show_id, 0) + 1
+        if self.access is not None:
+            self.access.opened(sid, cred, session_sid)
         self.state(show_id)
         self.sio.start_background_task(self._staff_ready, sid, show_id)
         return True
@@ -143,6 +156,8 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.staff_fanout.discard(sid)
+        if self.access is not None:
+            self.access.closed(sid)
         session = await self.sio.get_session(sid, namespace=names.STAFF)
         show_id = session.get("show")
         if show_id in self.staff_rooms:

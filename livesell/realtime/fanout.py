@@ -42,7 +42,13 @@ import socketio  # type: ignore[import-untyped,unused-ignore]
 from aiohttp import web
 
 from . import engineio_compat as compat
-from .framing import EIO_MESSAGE, SIO_EVENT, event_frame, websocket_text_frame
+from .framing import (
+    EIO_MESSAGE,
+    SIO_EVENT,
+    event_frame,
+    websocket_close_frame,
+    websocket_text_frame,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -162,23 +168,20 @@ class ViewerFanout:
                 del self._shows[viewer.show_id]
 
     async def close_all(self) -> None:
-        """Close every open websocket of this server now (shutdown), so aiohttp need not wait.
-
-        The registry holds every websocket of the engine.io server, so one call covers all
-        namespaces."""
+        """Shutdown: every websocket of the engine.io server (all namespaces) gets one close
+        frame written to its transport, which then closes; nothing awaits any one viewer.
+        Marked closing, engine.io skips its per-socket teardown (~1 ms a viewer)."""
         if self._registry is None:
             return
-        closing = [asyncio.ensure_future(entry.ws.close(code=1001, message=b"server shutdown"))
-                   for entry in list(self._registry.sockets.values())]
-        if not closing:
-            return
-        # A viewer that never answers the close frame must not hold the shutdown: wait a
-        # little for the polite close, then drop the rest.
-        _, late = await asyncio.wait(closing, timeout=2.0)
-        for task in late:
-            task.cancel()
-        for entry in list(self._registry.sockets.values()):
-            entry.transport.abort()
+        frame = websocket_close_frame(1001, b"server shutdown")
+        engine_sockets = getattr(self._registry.eio, "sockets", {})
+        for eio_sid, entry in list(self._registry.sockets.items()):
+            if (sock := engine_sockets.get(eio_sid)) is not None:
+                sock.closing = True
+            if not entry.transport.is_closing():
+                entry.transport.write(frame)
+                entry.transport.close()
+        await asyncio.sleep(0)  # let the close callbacks run before aiohttp counts handlers
 
     def count(self, show_id: str) -> int:
         """Viewers currently added to ``show_id``."""

@@ -47,3 +47,9 @@ def websocket_text_frame(payload: bytes) -> bytes:
     else:
         header = struct.pack("!BBQ", 0x81, 127, n)
     return header + payload
+
+
+def websocket_close_frame(code: int, reason: bytes = b"") -> bytes:
+    """An unmasked RFC 6455 close frame with a status code (reason under 124 bytes)."""
+    payload = struct.pack("!H", code) + reason[:123]
+    return struct.pack("!BB", 0x88, len(payload)) + payload

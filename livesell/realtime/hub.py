@@ -31,8 +31,10 @@ from ..domain.events import (
 from ..plumbing import TaskSet, stop_tasks, summary
 from ..store.base import Store
 from . import engineio_compat, names
+from .console_access import ConsoleAccess
 from .consoles import ConsoleNamespace, TokenCheck
 from .fanout import ViewerFanout
+from .packet_guard import guard_packets
 from .shows import Shows
 from .viewers import ViewerNamespace
 
@@ -42,7 +44,7 @@ class RealtimeHub:
 
     def __init__(self, settings: Settings, *, store: Store, views: ShowViews,
                  service: CaptureService, clock: Callable[[], float], tokens: TokenCheck,
-                 manager: Any = None) -> None:
+                 manager: Any = None, token_cache: dict[str, Any] | None = None) -> None:
         self.settings = settings
         self.views = views
         origins: Any = list(settings.cors_allowed_origins) or None
@@ -72,6 +74,11 @@ class RealtimeHub:
         self.sio.register_namespace(self.consoles)
         self.tasks = TaskSet("realtime push")
         self.engine_tasks = engineio_compat.track_tasks(self.sio)
+        self.access = ConsoleAccess(
+            store, lambda sid: self.sio.disconnect(sid, namespace=names.STAFF),
+            token_cache if token_cache is not None else {})
+        self.consoles.access = self.access
+        guard_packets(self.sio)
 
     # -- bus -------------------------------------------------------------------------------
 
@@ -115,6 +122,7 @@ class RealtimeHub:
         """Ask every loop to end at its next turn."""
         self.live.running = False
         self.consoles.running = False
+        self.access.running = False
 
     def metrics(self, reset: bool = False) -> dict[str, Any]:
         """Fan-out and tick figures for operators (and the benchmarks)."""
@@ -138,7 +146,8 @@ def setup_realtime(app: web.Application, hub: RealtimeHub, bus: EventBus) -> Rea
         unsubscribe = bus.subscribe(hub.on_event)
         tasks = [asyncio.create_task(hub.live.run_ticks(), name="realtime-tick"),
                  asyncio.create_task(hub.consoles.run_staff_flush(), name="realtime-staff"),
-                 asyncio.create_task(hub.consoles.run_stats(), name="realtime-stats")]
+                 asyncio.create_task(hub.consoles.run_stats(), name="realtime-stats"),
+                 asyncio.create_task(hub.access.run(), name="console-access")]
         yield
         unsubscribe()
         hub.stop()

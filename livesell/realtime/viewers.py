@@ -20,11 +20,14 @@ from typing import Any
 import socketio  # type: ignore[import-untyped,unused-ignore]
 
 from ..capture.service import CaptureService
-from ..capture.views import ShowViews, public_item
+from ..capture.views import ShowViews
 from ..config import Settings
 from ..domain.errors import DomainError
+from ..log_limits import LogLimiter
+from ..netaddr import client_address, parse_networks
 from ..store.base import Store
 from . import names
+from .events import LIVE_COMMENT, scoped_comment_id, socket_event
 from .fanout import ViewerFanout
 from .framing import event_packet
 from .ratelimit import TokenBuckets
@@ -54,6 +57,8 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.relayed = relayed
         self.buckets = TokenBuckets(settings.comment_rate, settings.comment_burst)
         self.ip_buckets = TokenBuckets(settings.comment_rate * 5, settings.comment_burst * 5)
+        self.trusted = parse_networks(settings.trusted_proxies)
+        self.log_limits = LogLimiter(log)
         self._seq = int(time.time() * 1000)
         # Loops also stop on this flag: a library deep in an emit may swallow a cancellation,
         # and a shutdown must never hang on it.
@@ -138,12 +143,12 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                             "v": self.next_version(), "flash": show.flash.to_json(),
                             "server_time": now})
             if state.ticker:
-                items = [public_item(e) for e in state.ticker]
+                items = [self.views.public_item(e) for e in state.ticker]
                 state.ticker.clear()
                 await self.push(show_id, names.TICKER,
                                             {"v": self.next_version(), "items": items})
             if state.comments:
-                items = [public_item(e) for e in state.comments]
+                items = [self.views.public_item(e) for e in state.comments]
                 state.comments.clear()
                 await self.push(show_id, names.COMMENT,
                                             {"v": self.next_version(), "items": items})
@@ -160,7 +165,7 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("realtime tick failed")
+                self.log_limits.error("tick", "realtime tick failed")
             self.tick_ms.append((loop.time() - started) * 1000)
             next_at += period
             delay = next_at - loop.time()
@@ -176,7 +181,8 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if not isinstance(show_id, str) or not await self.show_exists(show_id):
             raise socketio.exceptions.ConnectionRefusedError("unknown show")
         request = environ.get("aiohttp.request")
-        ip = request.remote if request is not None else "?"
+        ip = client_address(request.remote, request.headers.get("X-Forwarded-For"),
+                            self.trusted) if request is not None else "?"
         # (show, address) in one tuple: at 10,000 viewers a session dict each is real memory.
         # The fan-out is the show's room: no Socket.IO room is needed on /live.
         self.viewers[sid] = (show_id, ip)
@@ -235,22 +241,24 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.buckets.forget(sid)
         self.viewers.pop(sid, None)
 
-    async def on_comment(self, sid: str, data: Any) -> dict[str, Any]:
+    @socket_event(LIVE_COMMENT)
+    async def on_comment(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         """A viewer's comment from the page; the ack is the same result as HTTP intake."""
         show_id, ip = self.viewers.get(sid, ("", "?"))
         if not self.buckets.take(sid) or not self.ip_buckets.take(ip):
             return {"status": "rejected", "reason": "rate_limited"}
-        if not isinstance(data, dict):
-            return {"status": "rejected", "reason": "comment must be an object"}
-        comment = {"source": "site", "id": str(data.get("id") or uuid.uuid4()),
-                   "author": {"id": sid, "name": str(data.get("name") or "")[:80]},
-                   "text": data.get("text")}
+        author = sid
+        comment = {"source": "site",
+                   "id": scoped_comment_id(author, data["id"] or uuid.uuid4().hex),
+                   "author": {"id": author, "name": data["name"][:80]},
+                   "text": data["text"]}
         try:
             results = await self.service.ingest(show_id, [comment], "site")
         except DomainError as exc:
             return {"status": "rejected", "reason": exc.code}
         result = results[0]
         answer = result.to_json()
+        answer["id"] = data["id"] or answer["id"]  # the page's own id back, not the scoped one
         if result.order and result.token:
             answer["order_url"] = f"/o/{result.order}?t={result.token}"
         return answer

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..domain.capture import CaptureItem as CaptureItem  # one item type, parser to store
 from ..domain.events import Event
 from ..domain.models import (
     CaptureResult,
@@ -21,16 +22,6 @@ from ..domain.models import (
     Show,
     StockLevel,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureItem:
-    code: str
-    variant: str | None
-    qty: int
-    # How sure the parser was (0..1) and what the viewer wrote; kept on the line it makes.
-    confidence: float | None = None
-    said: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,30 +50,36 @@ class Changed:
     events: tuple[Event, ...]
 
 
-class Store(Protocol):
-    """Persistence for one livesell deployment. All methods are safe to call concurrently."""
+class Catalog(Protocol):
+    """Products, their variants and each variant's books (stock is global across shows)."""
 
-    async def start(self) -> None: ...
-    async def close(self) -> None: ...
-    async def ping(self) -> bool: ...
-
-    # catalog and stock
     async def list_products(self) -> list[Product]: ...
     async def get_product(self, code: str) -> Product | None: ...
-    async def put_products(self, products: Sequence[Product], actor: str) -> tuple[Event, ...]: ...
+    async def put_products(
+        self, products: Sequence[Product], actor: str, now: float
+    ) -> tuple[Event, ...]: ...
     async def adjust_stock(
         self, code: str, variant: str, delta: int, actor: str, now: float
     ) -> tuple[StockLevel, tuple[Event, ...]]: ...
     async def stock(self, codes: Sequence[str] | None = None) -> list[StockLevel]: ...
     async def stock_version(self) -> int: ...
 
-    # shows
+    # product photos (the booth)
+    async def set_product_image(self, code: str, image: str, now: float) -> Product: ...
+
+
+class Shows(Protocol):
+    """Shows: lineup, status, pinned product, flash deal."""
+
     async def create_show(self, show: Show) -> Show: ...
     async def get_show(self, show_id: str) -> Show | None: ...
     async def list_shows(self) -> list[Show]: ...
     async def update_show(self, show_id: str, changes: Mapping[str, Any]) -> Show: ...
 
-    # capture and orders
+
+class OrderBook(Protocol):
+    """Comments captured into orders, staff actions on them, expiry, and what they add up to."""
+
     async def capture(
         self, requests: Sequence[CaptureRequest], now: float
     ) -> list[Captured]: ...
@@ -97,18 +94,22 @@ class Store(Protocol):
         contact: Contact | None, actor: str, now: float,
     ) -> Changed: ...
     async def expire_holds(self, now: float) -> tuple[Event, ...]: ...
+    async def report(self, show_id: str) -> dict[str, Any]: ...
 
-    # review queue
+
+class ReviewQueue(Protocol):
+    """Comments the parser could not decide, until staff resolve or dismiss them."""
+
     async def list_review(self, show_id: str, status: str = "open") -> list[ReviewItem]: ...
     async def resolve_review(
         self, review_id: int, items: Sequence[CaptureItem], actor: str, now: float
     ) -> Changed: ...
     async def dismiss_review(self, review_id: int, actor: str, now: float) -> ReviewItem: ...
 
-    # reports
-    async def report(self, show_id: str) -> dict[str, Any]: ...
 
-    # credentials and settings kept with the data
+class Credentials(Protocol):
+    """Tokens, users and settings kept with the data."""
+
     async def add_token(self, token_hash: str, role: str, name: str, now: float) -> None: ...
     async def token_role(self, token_hash: str) -> tuple[str, str] | None: ...
     async def add_user(self, name: str, role: str, password_hash: str, now: float) -> None: ...
@@ -116,5 +117,16 @@ class Store(Protocol):
     async def get_meta(self, key: str) -> str | None: ...
     async def set_meta(self, key: str, value: str) -> None: ...
 
-    # product photos (the booth)
-    async def set_product_image(self, code: str, image: str, now: float) -> Product: ...
+    # -- taking credentials back (revoke, remove); each bumps credentials_epoch --------------
+    async def revoke_tokens(self, token_hash: str | None = None,
+                            name: str | None = None) -> int: ...
+    async def remove_user(self, name: str) -> bool: ...
+    async def credentials_epoch(self) -> int: ...
+
+class Store(Catalog, Shows, OrderBook, ReviewQueue, Credentials, Protocol):
+    """Persistence for one livesell deployment, one Protocol per aggregate. All methods are
+    safe to call concurrently; none reads the clock (callers pass ``now``)."""
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+    async def ping(self) -> bool: ...

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from livesell import keys
+from livesell.http.hooks import sign
 from tests.conftest import ROLE_TOKENS, Clock, auth, comment, post_comments, seed_show
 
 
@@ -241,8 +242,9 @@ async def test_report_json_and_csv(client: TestClient) -> None:
 async def test_webhook_needs_a_valid_signature(client: TestClient) -> None:
     show = await seed_show(client)
     body = json.dumps({"show": show, "comments": [comment("w1", "A2", source="webhook")]})
-    good = "sha256=" + hmac.new(b"hook-secret", body.encode(), hashlib.sha256).hexdigest()
-    for signature in ("", "sha256=00", good.replace("sha256=", "sha1=")):
+    old = "sha256=" + hmac.new(b"hook-secret", body.encode(), hashlib.sha256).hexdigest()
+    good = sign("hook-secret", "webhook", body.encode(), int(client.app[keys.CLOCK]()))
+    for signature in ("", "sha256=00", old, good.replace("v1=", "v0=")):
         resp = await client.post("/hooks/comments/webhook", data=body,
                                  headers={"X-Livesell-Signature": signature})
         assert resp.status == 401

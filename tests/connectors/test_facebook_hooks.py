@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from livesell import keys
 from livesell.connectors.facebook_hooks import created_time, feed_changes
+from livesell.domain import reasons
 from tests.conftest import auth, seed_show
 from tests.connectors.conftest import FB_SECRET, FB_VERIFY, AppFactory
 from tests.connectors.fakes import held
@@ -127,7 +128,8 @@ async def test_an_edit_that_changes_the_order_goes_to_review(client: TestClient)
     assert await push(client, edit) == 200
     assert await push(client, edit) == 200  # a repeat of the same edit
     [item] = await review(client, show)
-    assert item["text"] == "chốt A2 x3" and "edited on Facebook" in item["reason"]
+    assert item["text"] == "chốt A2 x3" and item["reason"].startswith("edited_on_platform")
+    assert "edited on Facebook" in reasons.describe(item["reason"], "en")
     assert (await held(client, show))["A2:"] == 1
     # An edit of a comment we never saw is simply a comment.
     assert await push(client, delivery(change("edited", "9", "chốt C1", user="u9"))) == 200
@@ -147,7 +149,8 @@ async def test_a_removed_comment_is_flagged_for_staff(client: TestClient) -> Non
     assert await push(client, removal) == 200
     assert await push(client, removal) == 200
     [item] = await review(client, show)
-    assert "deleted on Facebook" in item["reason"] and order.code in item["reason"]
+    assert item["reason"] == f"deleted_on_platform_order:Facebook:{order.code}"
+    assert "deleted on Facebook" in reasons.describe(item["reason"], "en")
     assert item["text"] == "chốt A2"
     assert (await held(client, show))["A2:"] == 1  # nothing released behind staff's back
 

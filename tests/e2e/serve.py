@@ -10,6 +10,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+# serve refuses an admin token under 32 characters
+OWNER_TOKEN = "e2e-owner-token-for-tests-0123456789"
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -20,7 +23,7 @@ def free_port() -> int:
 def start(data: Path, port: int, *extra: str, env: dict[str, str] | None = None,
           timeout: float = 15.0) -> subprocess.Popen[bytes]:
     """Launch the server and wait until /healthz answers."""
-    full_env = {**os.environ, "LIVESELL_ADMIN_TOKEN": "e2e-owner", **(env or {})}
+    full_env = {**os.environ, "LIVESELL_ADMIN_TOKEN": OWNER_TOKEN, **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "livesell", "serve", "--data", str(data), "--port", str(port),
          *extra], env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

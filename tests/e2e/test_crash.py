@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e import serve
 
-AUTH = {"Authorization": "Bearer e2e-owner"}
+AUTH = {"Authorization": "Bearer e2e-owner-token-for-tests-0123456789"}
 CATALOG = Path(__file__).parent.parent / "data" / "shop.yaml"
 
 

@@ -18,7 +18,7 @@ import socketio
 
 from tests.e2e import serve
 
-AUTH = {"Authorization": "Bearer e2e-owner"}
+AUTH = {"Authorization": "Bearer e2e-owner-token-for-tests-0123456789"}
 SHARED_REDIS = "redis://127.0.0.1:6379/0"
 PRODUCT = {"name": "Cua gạch Đầm Dơi", "category": "food",
            "variants": [{"label": "1kg", "price": 360000, "stock": 50}]}
@@ -85,7 +85,7 @@ async def test_two_nodes_share_stock_and_fan_out(tmp_path: Path, prefix: str) ->
                                  transports=["websocket"], wait_timeout=5)
             # a console on node B: orders taken on node A reach it through Redis
             await console.connect(b, namespaces=["/staff"], transports=["websocket"],
-                                  auth={"show": show, "token": "e2e-owner"}, wait_timeout=5)
+                                  auth={"show": show, "token": serve.OWNER_TOKEN}, wait_timeout=5)
             sem = asyncio.Semaphore(64)
 
             async def order(i: int) -> str:

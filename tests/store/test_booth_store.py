@@ -15,7 +15,7 @@ CATALOG = Path(__file__).resolve().parents[1] / "data" / "shop.yaml"
 
 async def test_set_product_image_keeps_stock_and_other_fields(store: Store) -> None:
     products = load_catalog_file(CATALOG)
-    await store.put_products(products, "test")
+    await store.put_products(products, "test", 1_800_000_000.0)
     product = products[0]
     before = await store.stock([product.code])
     changed = await store.set_product_image(product.code.lower(), "/media/A1-0123456789ab-640.jpg",

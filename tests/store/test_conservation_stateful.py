@@ -1,26 +1,33 @@
 """Invariant 1 as a property: whatever the interleaving, available + held + sold == total.
 
 A hypothesis state machine mixes orders, cancels, expiry, confirms, rejects, restocks and
-edits on the SQLite store, checking the books and the waitlist order after every step.
+edits, checking the books and the waitlist order after every step, on each store.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
+import uuid
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from livesell.domain.errors import DomainError
 from livesell.domain.models import LineState, OrderStatus
-from livesell.store.base import CaptureItem
+from livesell.store.base import CaptureItem, Store
+from livesell.store.redis import RedisStore
 from livesell.store.sqlite import SqliteStore
 from tests.store.test_contract import NOW, order_req, setup_show
 
 SKUS = [("C1", None), ("A1", "1kg"), ("A2", None)]
+
+
+REDIS_URL = os.environ.get("LIVESELL_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 class Books(RuleBasedStateMachine):
@@ -28,10 +35,13 @@ class Books(RuleBasedStateMachine):
         super().__init__()
         self.loop = asyncio.new_event_loop()
         self.dir = tempfile.TemporaryDirectory()
-        self.store = SqliteStore(Path(self.dir.name) / "books.db", "OFF")
+        self.store = self.make_store()
         self.now = NOW
         self.n = 0
         self.totals: dict[str, int] = {}
+
+    def make_store(self) -> Store:
+        return SqliteStore(Path(self.dir.name) / "books.db", "OFF")
 
     def run(self, coro):  # type: ignore[no-untyped-def]
         return self.loop.run_until_complete(coro)
@@ -43,6 +53,8 @@ class Books(RuleBasedStateMachine):
         self.totals = {f"{s.code}:{s.variant}": s.total for s in self.run(self.store.stock())}
 
     def teardown(self) -> None:
+        if isinstance(self.store, RedisStore):
+            self.run(self.store.delete_everything())
         self.run(self.store.close())
         self.loop.close()
         self.dir.cleanup()
@@ -122,5 +134,13 @@ class Books(RuleBasedStateMachine):
                 assert all(ln.state != LineState.WAITLISTED for ln in o.lines)
 
 
+class RedisBooks(Books):
+    def make_store(self) -> Store:
+        return RedisStore(REDIS_URL, prefix=f"lstest-{uuid.uuid4().hex[:10]}")
+
+
 Books.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
 TestBooks = Books.TestCase
+RedisBooks.TestCase.settings = settings(max_examples=40, stateful_step_count=30,
+                                        deadline=None)
+TestRedisBooks = pytest.mark.redis(RedisBooks.TestCase)

@@ -27,7 +27,7 @@ NOW = 1_800_000_000.0
 
 
 async def setup_show(store: Store, show_id: str = "s1", **fields: object) -> Show:
-    await store.put_products(load_catalog_file(CATALOG), "test")
+    await store.put_products(load_catalog_file(CATALOG), "test", NOW)
     show = Show(id=show_id, title="Show", lineup=("A1", "A2", "B1", "C1"),
                 status=ShowStatus.LIVE, created_at=NOW, **fields)  # type: ignore[arg-type]
     return await store.create_show(show)
@@ -392,8 +392,14 @@ async def test_a_refused_comment_does_not_undo_its_neighbours(store: Store) -> N
     reqs = [order_req("g1", [("A2", None, 1)], buyer="a"),
             order_req("b1", [("A2", None, 1)], buyer="b", show="nope"),
             order_req("g2", [("A2", None, 1)], buyer="c")]
-    with pytest.raises(NotFound):
-        await store.capture(reqs, NOW)
+    # the others are stored already: the refused one is answered alone, nothing is raised
+    answers = await store.capture(reqs, NOW)
+    assert [c.result.status for c in answers] == [
+        CommentStatus.ORDERED, CommentStatus.REJECTED, CommentStatus.ORDERED]
+    assert answers[1].result.reason == "not_found" and answers[1].events == ()
+    assert all(c.events for c in (answers[0], answers[2]))
+    with pytest.raises(NotFound):  # nothing stored at all: the batch is refused
+        await store.capture([reqs[1]], NOW)
     assert (await levels(store))["A2:"] == (80, 78, 2, 0)
     again = await store.capture([reqs[0], reqs[2]], NOW)
     assert [c.result.status for c in again] == [CommentStatus.DUPLICATE] * 2

@@ -65,7 +65,7 @@ async def test_aliases_and_units_round_trip(store: Store, unit: str) -> None:
     await setup_show(store)
     product = Product("D9", "Trà nhàu túi lọc", (Variant("", 75000, 7, unit),),
                       aliases=("trà nhàu", "nhàu túi"), unit="hộp")
-    await store.put_products([product], "test")
+    await store.put_products([product], "test", NOW)
     got = await store.get_product("D9")
     assert got is not None
     assert got.aliases == ("trà nhàu", "nhàu túi") and got.unit == "hộp"

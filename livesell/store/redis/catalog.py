@@ -36,7 +36,8 @@ class RedisCatalog(RedisConnection):
         found = await self._catalog([code])
         return found[0] if found else None
 
-    async def put_products(self, products: Sequence[Product], actor: str) -> tuple[Event, ...]:
+    async def put_products(self, products: Sequence[Product], actor: str,
+                           now: float) -> tuple[Event, ...]:
         """Insert or update products. A variant's ``stock`` sets its total; it may not drop
         below what is already held or sold."""
         payload = []
@@ -46,7 +47,6 @@ class RedisCatalog(RedisConnection):
             payload.append({"code": product.code, "doc": json.dumps(doc, ensure_ascii=False),
                             "variants": [{"label": v.label, "price": v.price, "stock": v.stock}
                                          for v in product.variants]})
-        now = float(codec.now_stamp())
         out = await self._run("products", now, json.dumps(payload, ensure_ascii=False))
         codec.raise_for(out, "product")
         return codec.events_from(out, now)

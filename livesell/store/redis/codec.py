@@ -8,7 +8,6 @@ Empty Lua tables encode as ``{}``, so list fields accept a dict standing for an 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import orjson
 from redis.exceptions import ResponseError
 
-from ...domain import rules
+from ...domain import orders
 from ...domain.errors import (
     DomainError,
     IllegalTransition,
@@ -167,7 +166,7 @@ def raise_for(out: Mapping[str, Any], subject: str, action: str = "") -> None:
         error = StaleVersion(f"order {fresh.code} changed (version {fresh.version})",
                              order=fresh)
     elif kind == "illegal" and action:
-        rules.next_status(OrderStatus(out["status"]), action)  # raises the domain's wording
+        orders.next_status(OrderStatus(out["status"]), action)  # raises the domain's wording
         error = IllegalTransition(f"cannot {action} an order that is {out['status']}")
     elif kind == "illegal":
         error = IllegalTransition(f"{subject} is already {out['status']}")
@@ -215,6 +214,3 @@ def persistence_warning(info: Mapping[str, Any]) -> str | None:
                 "loses every order; set appendonly yes with appendfsync everysec or always")
     return None
 
-
-def now_stamp() -> str:
-    return stamp(time.time())

@@ -1,7 +1,9 @@
 """The Lua scripts of the Redis store: loaded once, called by SHA, reloaded on ``NOSCRIPT``.
 
-Each write script is ``common.lua`` (the write buffer, stock and order helpers), optionally
-``items.lua`` (adding items to a buyer's order), then its own body; see ``scripts/``.
+Each script is the rule tables (``RULES``, Lua table literals generated here from the
+domain's own tables), ``rules.lua`` (the Lua twins of the domain's rule functions),
+``common.lua`` (the write buffer, stock and order helpers), optionally ``items.lua`` (adding
+items to a buyer's order), then its own body; see ``scripts/``.
 
 Every call passes one key, ``{prefix}:seq``, so a Redis Cluster client routes it to the slot
 that holds all of the deployment's keys; the scripts derive the other key names from the
@@ -18,6 +20,8 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
+from ...domain import inventory, orders
+
 # script name -> the files it is made of, in order
 LAYOUT: dict[str, tuple[str, ...]] = {
     "capture": ("common", "items", "capture"),
@@ -33,11 +37,61 @@ LAYOUT: dict[str, tuple[str, ...]] = {
 }
 
 
+def rule_tables() -> dict[str, Any]:
+    """The domain's rule tables as the Lua twins read them (``RULES`` in every script)."""
+    return {
+        "actions": {name: {"from": {str(s): True for s in allowed}, "to": str(target)}
+                    for name, (allowed, target) in orders.ACTIONS.items()},
+        "needs_held": {name: True for name in orders.NEEDS_HELD},
+        "line_after": {action: {str(a): str(b) for a, b in table.items()}
+                       for action, table in orders.LINE_AFTER.items()},
+        "editable": {str(s): str(state) for s, state in orders.EDITABLE.items()},
+        "give_back": {str(s): rank for s, rank in orders.GIVE_BACK_ORDER.items()},
+        "cancellable": {str(s): True for s in orders.CANCELLABLE},
+        "books": {str(s): column for s, column in inventory.BOOKS.items()},
+        "counted": {str(s): True for s in inventory.COUNTED_STATES},
+    }
+
+
+def lua_literal(value: Any) -> str:
+    """A Lua table constructor for nested dicts of strings, numbers and booleans."""
+    if isinstance(value, dict):
+        fields = ", ".join(f"[{lua_literal(k)}] = {lua_literal(v)}"
+                           for k, v in sorted(value.items()))
+        return "{" + fields + "}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    raise TypeError(f"no Lua literal for {value!r}")
+
+
+def part(name: str) -> str:
+    """One file of ``scripts/``."""
+    return resources.files(__package__).joinpath("scripts", f"{name}.lua").read_text("utf-8")
+
+
+def rules_source() -> str:
+    """The rule tables and ``rules.lua``: the start of every script.
+
+    Each table is built on first use: a script runs afresh on every call and reads only a
+    few of them, and building all of them would cost more than the rules themselves.
+    """
+    builders = "".join(f"  {name} = function() return {lua_literal(value)} end,\n"
+                       for name, value in sorted(rule_tables().items()))
+    return ("local RULES_OF = {\n" + builders + "}\n"
+            "local RULES = setmetatable({}, {__index = function(t, name)\n"
+            "  local value = RULES_OF[name]()\n"
+            "  rawset(t, name, value)\n"
+            "  return value\n"
+            "end})\n" + part("rules"))
+
+
 def source(name: str) -> str:
     """The full text of one script."""
-    folder = resources.files(__package__).joinpath("scripts")
-    return "\n".join(folder.joinpath(f"{part}.lua").read_text("utf-8")
-                     for part in LAYOUT[name])
+    return "\n".join([rules_source(), *(part(p) for p in LAYOUT[name])])
 
 
 class Scripts:

@@ -10,10 +10,11 @@ from typing import Any
 
 import orjson
 
-from ...domain import rules
+from ...domain.errors import DomainError
 from ...domain.events import Event
 from ...domain.models import CaptureResult, CommentStatus, Contact, Order
 from ..base import Captured, CaptureItem, CaptureRequest, Changed
+from ..partial import settle
 from . import codec
 from .conn import RedisConnection
 from .conn import reachable as _reachable
@@ -60,11 +61,15 @@ class RedisOrders(RedisConnection):
         outs = [out for raw in answers for out in codec.decode_list(raw)]
         if len(outs) != len(requests):
             raise RuntimeError("unexpected script answer")
-        captured = []
+        captured: list[Captured | Exception] = []
         for req, out in zip(requests, outs, strict=True):
-            codec.raise_for(out, f"show {req.comment.show_id}")
+            try:
+                codec.raise_for(out, f"show {req.comment.show_id}")
+            except DomainError as exc:  # refused alone; its neighbours are stored
+                captured.append(exc)
+                continue
             captured.append(_captured(req, out, now))
-        return captured
+        return settle(requests, captured)
 
     async def get_order(self, code: str) -> Order | None:
         with _reachable():
@@ -100,9 +105,7 @@ class RedisOrders(RedisConnection):
 
     async def order_action(self, code: str, action: str, version: int, actor: str,
                            now: float) -> Changed:
-        table = {name: [sorted(s.value for s in allowed), target.value]
-                 for name, (allowed, target) in rules.ACTIONS.items()}
-        out = await self._run("action", now, code, action, version, actor, json.dumps(table))
+        out = await self._run("action", now, code, action, version, actor)
         codec.raise_for(out, f"order {code}", action or "?")
         return Changed(codec.fresh_order(out), codec.events_from(out, now))
 

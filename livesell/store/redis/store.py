@@ -56,9 +56,10 @@ from .credentials import RedisCredentials
 from .orders import RedisOrders
 from .report import RedisReport
 from .review import RedisReview
+from .revoke import RedisRevocation
 from .shows import RedisShows
 
 
-class RedisStore(RedisCatalog, RedisShows, RedisReport, RedisOrders, RedisReview,
+class RedisStore(RedisRevocation, RedisCatalog, RedisShows, RedisReport, RedisOrders, RedisReview,
                  RedisCredentials):
     """Store on Redis; see the module docstring for the key layout."""

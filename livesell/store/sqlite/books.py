@@ -1,7 +1,7 @@
 """Stock books on SQLite: moving units between states, the waitlist, a buyer's counts.
 
 Each function runs inside the writer's transaction. The decisions (how much to hold, who gets
-released stock) come from ``livesell.domain.rules``; this module loads and saves what they need.
+released stock) come from ``livesell.domain.inventory``; this module loads and saves what they need.
 """
 
 from __future__ import annotations
@@ -9,18 +9,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from ...domain import rules
+from ...domain import inventory
 from ...domain.errors import NotFound
 from ...domain.events import OrderPlaced
 from ...domain.models import LineState, OrderStatus
 from .rows import _show_for
 from .writer import BuyerState, Unit, WriterCache, nocase
 
-ACTIVE = (LineState.HELD.value, LineState.WAITLISTED.value, LineState.CONFIRMED.value)
+# The states counted against a buyer's cap, as SQL parameters.
+ACTIVE = tuple(sorted(s.value for s in inventory.COUNTED_STATES))
 
 
 def move_stock(
-    conn: sqlite3.Connection, unit: Unit, code: str, variant: str, delta: rules.StockDelta
+    conn: sqlite3.Connection, unit: Unit, code: str, variant: str, delta: inventory.StockDelta
 ) -> None:
     """Apply a books change; the table's CHECKs refuse anything that breaks conservation."""
     # No RETURNING on hot statements: on SQLite 3.40 it costs ~10 us more than a plain UPDATE.
@@ -171,7 +172,7 @@ def promote_waitlist(conn: sqlite3.Connection, unit: Unit, code: str, variant: s
         "LIMIT 1000", (code, variant),
     ).fetchall()
     by_id = {r["id"]: r for r in waiting}
-    for line_id, take in rules.fill_waitlist(row[0], [(r["id"], r["qty"]) for r in waiting]):
+    for line_id, take in inventory.fill_waitlist(row[0], [(r["id"], r["qty"]) for r in waiting]):
         r = by_id[line_id]
         show = _show_for(conn, unit, r["show_id"])
         expires = unit.now + show.hold_minutes * 60
@@ -187,7 +188,7 @@ def promote_waitlist(conn: sqlite3.Connection, unit: Unit, code: str, variant: s
                 "variant, ?, unit_price, 'held', ?, ?, comment_id, confidence, said FROM lines "
                 "WHERE id = ?",
                 (take, unit.now, expires, line_id))
-        move_stock(conn, unit, code, variant, rules.StockDelta(available=-take, held=take))
+        move_stock(conn, unit, code, variant, inventory.StockDelta(available=-take, held=take))
         audit(conn, unit, r["order_code"], "system", "promoted",
               f"{code} {variant} x{take} from waitlist")
         _bump(conn, unit, r["order_code"])
@@ -206,8 +207,8 @@ def release_lines(
             continue
         conn.execute("UPDATE lines SET state = ?, expires_at = NULL WHERE id = ?",
                      (to.value, r["id"]))
-        delta = rules.stock_delta(before, to, r["qty"])
-        if delta != rules.StockDelta():
+        delta = inventory.stock_delta(before, to, r["qty"])
+        if delta != inventory.StockDelta():
             move_stock(conn, unit, r["code"], r["variant"], delta)
         if delta.available > 0:
             freed.add((r["code"], r["variant"]))

@@ -11,7 +11,9 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ...domain import reasons, rules
+from ...domain import capture as decide
+from ...domain import inventory, orders, reasons
+from ...domain.capture import Note
 from ...domain.events import CommentReceived, OrderPlaced, ReviewAdded
 from ...domain.models import (
     CaptureResult,
@@ -65,10 +67,10 @@ def _new_order(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Commen
 
 
 def _lineup(cache: WriterCache, show: Show) -> frozenset[str]:
-    """The show's product codes, upper-cased (rebuilt whenever the show's lineup changes)."""
+    """The show's product codes, folded (rebuilt whenever the show's lineup changes)."""
     entry = cache.lineups.get(show.id)
     if entry is None or entry[0] is not show.lineup:
-        entry = (show.lineup, frozenset(c.upper() for c in show.lineup))
+        entry = (show.lineup, frozenset(nocase(c) for c in show.lineup))
         cache.lineups[show.id] = entry
     return entry[1]
 
@@ -86,38 +88,26 @@ def variant_rows(conn: sqlite3.Connection, cache: WriterCache, code: str) -> lis
 def resolve_variant(
     conn: sqlite3.Connection, show: Show, item: CaptureItem, now: float,
     cache: WriterCache | None = None,
-) -> tuple[str, str, int] | str:
-    """(code, label, price) for an item, or a reason it needs a person to decide."""
+) -> tuple[str, str, int] | Note:
+    """(code, label, price) for an item, or a note saying a person must decide
+    (``domain.capture.resolve_variant`` decides)."""
     cache = cache or WriterCache()
     rows = variant_rows(conn, cache, item.code)
-    if not rows or item.code.upper() not in _lineup(cache, show):
-        return f"{reasons.UNKNOWN_CODE}:{item.code}"
-    if item.variant is not None:
-        wanted = item.variant.casefold()
-        for row in rows:
-            if row["label"].casefold() == wanted:
-                break
-        else:
-            return f"{reasons.UNKNOWN_VARIANT}:{item.code}:{item.variant}"
-    elif len(rows) == 1:
-        row = rows[0]
-    elif show.flash and show.flash.variant and show.flash.applies(
-            item.code, show.flash.variant, now):
-        row = next(r for r in rows if r["label"].casefold() == show.flash.variant.casefold())
-    elif (show.pinned_variant and show.pinned
-          and show.pinned.casefold() == item.code.casefold()
-          and (pinned := [r for r in rows
-                          if r["label"].casefold() == show.pinned_variant.casefold()])):
-        row = pinned[0]
-    else:
-        return f"{reasons.VARIANT_UNCLEAR}:{rows[0]['code']}"
+    chosen = decide.resolve_variant(
+        show, item, nocase(item.code) in _lineup(cache, show),
+        rows[0]["code"] if rows else item.code, [r["label"] for r in rows], now)
+    if isinstance(chosen, Note):
+        return chosen
+    for row in rows:
+        if row["label"] == chosen:
+            break
     return row["code"], row["label"], row["price"]
 
 
 def add_items(
     conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment, comment_id: int | None,
     items: Sequence[CaptureItem], phone: str | None, actor: str, *, capped: bool = True,
-) -> tuple[str | None, bool, bool, list[str]]:
+) -> tuple[str | None, bool, bool, list[Note]]:
     """Hold or waitlist each item in the buyer's open order: (order, held?, waitlisted?, notes)."""
     cache = unit.cache
     buyer = comment.buyer
@@ -128,10 +118,10 @@ def add_items(
         order = open_row[0]
         unit.tokens[order] = open_row[2]
     held_any = waited_any = False
-    notes: list[str] = []
+    notes: list[Note] = []
     for item in items:
         resolved = resolve_variant(conn, show, item, unit.now, cache)
-        if isinstance(resolved, str):
+        if isinstance(resolved, Note):
             notes.append(resolved)
             continue
         code, label, price = resolved
@@ -141,31 +131,31 @@ def add_items(
         if capped:
             counted = _counted(conn, cache, state, show.id, buyer)
             already = counted.get(nocase(code), 0)
-            qty = rules.capped_qty(item.qty, already, show.max_per_buyer)
+            qty = inventory.capped_qty(item.qty, already, show.max_per_buyer)
             if qty < item.qty:
-                notes.append(f"{reasons.BUYER_LIMIT}:{show.max_per_buyer}:{code}")
+                notes.append(decide.limit_note(show.max_per_buyer, code))
             if qty == 0:
                 continue
         opened = order is None
         if order is None:
             order = _new_order(conn, unit, show, comment, phone)
         available = _available(conn, cache, code, label)
-        held, waiting = rules.split_reservation(available, qty)
+        held, waiting = inventory.split_reservation(available, qty)
         if held:
             expires = unit.now + show.hold_minutes * 60
-            for units, unit_price in rules.price_parts(code, label, held, price, show.flash,
-                                                       unit.now):
+            parts = inventory.price_parts(code, label, held, price, show.flash, unit.now)
+            for units, unit_price in parts:
                 conn.execute(
                     "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
                     "created_at, expires_at, comment_id, confidence, said) "
                     "VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?)",
                     (order, code, label, units, unit_price, unit.now, expires, comment_id,
                      item.confidence, item.said))
-                if show.flash and unit_price == show.flash.price and show.flash.applies(
-                        code, label, unit.now):
-                    show = replace(show, flash=replace(show.flash, taken=show.flash.taken + units))
-                    save_show(conn, show, unit.cache)
-            move_stock(conn, unit, code, label, rules.StockDelta(available=-held, held=held))
+            taken = inventory.flash_taken(show.flash, code, label, parts, unit.now)
+            if show.flash and taken:
+                show = replace(show, flash=replace(show.flash, taken=show.flash.taken + taken))
+                save_show(conn, show, unit.cache)
+            move_stock(conn, unit, code, label, inventory.StockDelta(available=-held, held=held))
             unit.events.append(OrderPlaced(show.id, comment.author_name, code, label, held,
                                            unit.now))
             held_any = True
@@ -224,15 +214,16 @@ def cancel_items(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comm
     order = open_row["code"]
     rows = conn.execute("SELECT * FROM lines WHERE order_code = ? AND state IN ('held', "
                         "'waitlisted')", (order,)).fetchall()
-    wanted = {c.upper() for c in codes}
-    chosen = [r for r in rows if not wanted or r["code"].upper() in wanted]
+    picked = set(decide.cancel_selection(
+        [(r["id"], r["code"], LineState(r["state"])) for r in rows], codes))
+    chosen = [r for r in rows if r["id"] in picked]
     if not chosen:
         return None
     freed = release_lines(conn, unit, chosen, LineState.RELEASED)
     audit(conn, unit, order, actor, "cancel",
           ", ".join(sorted({r["code"] for r in chosen})), comment_id)
     left = conn.execute("SELECT state FROM lines WHERE order_code = ?", (order,)).fetchall()
-    closed = rules.all_lines_closed([LineState(r[0]) for r in left])
+    closed = orders.all_lines_closed([LineState(r[0]) for r in left])
     _bump(conn, unit, order, OrderStatus.CANCELLED if closed else None)
     for code, variant in sorted(freed):
         promote_waitlist(conn, unit, code, variant)
@@ -265,17 +256,10 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
     elif req.kind == "order":
         order, held, waited, notes = add_items(conn, unit, show, c, comment_id, req.items,
                                                req.phone, actor)
-        if notes and not (held or waited):
-            if len(notes) == 1 and notes[0].startswith(reasons.BUYER_LIMIT):
-                status = CommentStatus.REJECTED
-            else:
-                status = CommentStatus.REVIEW
-                add_review(conn, unit, c.show_id, c, comment_id, "; ".join(notes))
-        else:
-            status = CommentStatus.ORDERED if held else CommentStatus.WAITLISTED
-            if any(not n.startswith(reasons.BUYER_LIMIT) for n in notes):
-                add_review(conn, unit, c.show_id, c, comment_id, "; ".join(notes))
-        reason = "; ".join(notes)
+        status, review = decide.order_outcome(held, waited, notes)
+        reason = decide.reason_of(notes)
+        if review:
+            add_review(conn, unit, c.show_id, c, comment_id, reason)
     elif req.kind == "cancel":
         order = cancel_items(conn, unit, show, c, comment_id, [i.code for i in req.items], actor)
         status = CommentStatus.CANCELLED if order else CommentStatus.IGNORED

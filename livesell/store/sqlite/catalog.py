@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -46,10 +45,10 @@ class SqliteCatalog(SqliteConnection):
         found = await self.engine.read(lambda c: self._products(c, [code]))
         return found[0] if found else None
 
-    async def put_products(self, products: Sequence[Product], actor: str) -> tuple[Event, ...]:
+    async def put_products(self, products: Sequence[Product], actor: str,
+                           now: float) -> tuple[Event, ...]:
         """Insert or update products. A variant's ``stock`` sets its total; it may not drop
         below what is already held or sold."""
-        now = time.time()
 
         def run(conn: sqlite3.Connection) -> tuple[Event, ...]:
             self.cache.clear()

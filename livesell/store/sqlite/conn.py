@@ -5,8 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from ...domain.errors import StoreUnavailable
+from ..files import private_database
 from .check import check_mode
 from .engine import SqliteEngine
+from .health import probe_write
 from .writer import WriterCache
 
 
@@ -22,6 +25,7 @@ class SqliteConnection:
                                    before_commit=self.cache.before_commit)
 
     async def start(self) -> None:
+        private_database(self.engine.path)
         await self.engine.start()
 
     async def close(self) -> None:
@@ -29,6 +33,8 @@ class SqliteConnection:
 
     async def ping(self) -> bool:
         try:
+            if self.engine.unavailable is not None:
+                await self.engine.write(probe_write)  # the disk filled up: is there room now?
             return bool(await self.engine.read(lambda c: c.execute("SELECT 1").fetchone()[0]))
-        except (sqlite3.Error, RuntimeError):
+        except (sqlite3.Error, RuntimeError, StoreUnavailable):
             return False

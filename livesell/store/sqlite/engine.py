@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .health import unavailable_error
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -189,6 +191,7 @@ class SqliteEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.batches = 0
         self.operations = 0
+        self.unavailable: str | None = None  # "disk_full", "io_error" until a write succeeds
         # called on the writer thread with each group commit's seconds (metrics)
         self.commit_observer: Callable[[float], None] | None = None
 
@@ -226,7 +229,15 @@ class SqliteEngine:
             raise RuntimeError("store is not running")
         future: asyncio.Future[T] = self._loop.create_future()
         self._queue.put((fn, future))
-        return await future
+        try:
+            result = await future
+        except sqlite3.Error as exc:
+            mapped = unavailable_error(self, exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        self.unavailable = None
+        return result
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` on the reader connection (sees committed data only)."""
@@ -283,6 +294,8 @@ class SqliteEngine:
                     result = fn(conn)
                 except Exception as exc:  # noqa: BLE001 - handed back to the caller
                     self.on_rollback()
+                    if not conn.in_transaction:
+                        raise  # SQLite rolled it all back itself (disk full): batch failed
                     conn.execute("ROLLBACK TO op")
                     conn.execute("RELEASE op")
                     outcomes.append((future, None, exc))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ...domain import rules
+from ...domain import orders
 from ...domain.events import Event
 from ...domain.models import LineState, OrderStatus
 from .books import _bump, audit, promote_waitlist, release_lines
@@ -23,7 +23,7 @@ def expire_holds(conn: sqlite3.Connection, now: float,
     for order in sorted({r["order_code"] for r in rows}):
         audit(conn, unit, order, "system", "expired", "hold time over")
         left = conn.execute("SELECT state FROM lines WHERE order_code = ?", (order,)).fetchall()
-        closed = rules.all_lines_closed([LineState(r[0]) for r in left])
+        closed = orders.all_lines_closed([LineState(r[0]) for r in left])
         _bump(conn, unit, order, OrderStatus.EXPIRED if closed else None)
     for key in sorted(freed):
         promote_waitlist(conn, unit, *key)

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from ...domain.events import Event
 from ...domain.models import Contact, Order
 from ..base import Captured, CaptureItem, CaptureRequest, Changed
+from ..partial import settle
 from . import expiry, staff
 from .capture import capture_one
 from .conn import SqliteConnection
+from .health import as_unavailable
 from .rows import load_order, order_from_row
 
 
@@ -51,10 +53,9 @@ class SqliteOrders(SqliteConnection):
             return done
 
         done = await self.engine.write(all_of_them)
-        for item in done:
-            if isinstance(item, Exception):
-                raise item
-        return [item for item in done if not isinstance(item, Exception)]
+        # Others of the batch may be committed already: one that failed alone is answered
+        # "rejected"; only a batch where nothing was stored is refused (503 for a full disk).
+        return settle(requests, done, lambda exc: as_unavailable(self.engine, exc))
 
     async def get_orders(self, codes: Sequence[str]) -> list[Order]:
         """Several orders in one read, without their audit trails (for console pushes)."""

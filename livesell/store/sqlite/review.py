@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ...domain.capture import reason_of
 from ...domain.errors import IllegalTransition, Invalid, NotFound
 from ...domain.models import Comment, ReviewItem
 from ..base import CaptureItem, Changed
@@ -30,7 +31,7 @@ def resolve_review(conn: sqlite3.Connection, review_id: int, items: Sequence[Cap
     order, held, waited, notes = add_items(conn, unit, show, comment, crow["id"], items, None,
                                            actor, capped=False)
     if order is None or not (held or waited):
-        raise Invalid("; ".join(notes) or "nothing to order")
+        raise Invalid(reason_of(notes) or "nothing to order")
     conn.execute("UPDATE review SET status = 'resolved', order_code = ? WHERE id = ?",
                  (order, review_id))
     conn.execute("UPDATE comments SET status = ?, order_code = ? WHERE id = ?",

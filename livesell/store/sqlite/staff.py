@@ -6,9 +6,10 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from ...domain import rules
-from ...domain.errors import IllegalTransition, Invalid, NotFound, SoldOut, StaleVersion
-from ...domain.models import Contact, LineState, Order, OrderStatus
+from ...domain import inventory, orders
+from ...domain.capture import Note
+from ...domain.errors import Invalid, NotFound, SoldOut, StaleVersion
+from ...domain.models import Contact, LineState, Order
 from ..base import CaptureItem, Changed
 from .books import ACTIVE, _bump, audit, move_stock, promote_waitlist, release_lines
 from .capture import resolve_variant
@@ -28,14 +29,14 @@ def _checked(conn: sqlite3.Connection, code: str, version: int) -> Order:
 def order_action(conn: sqlite3.Connection, code: str, action: str, version: int, actor: str,
                  now: float, cache: WriterCache | None = None) -> Changed:
     order = _checked(conn, code, version)
-    target = rules.next_status(order.status, action)
+    target = orders.next_status(order.status, action)
     rows = conn.execute("SELECT * FROM lines WHERE order_code = ?", (order.code,)).fetchall()
-    if action == "confirm" and not any(r["state"] == LineState.HELD.value for r in rows):
+    if action in orders.NEEDS_HELD and not any(r["state"] == LineState.HELD.value for r in rows):
         raise Invalid("nothing is held in this order yet", status=str(order.status))
     unit = Unit(now=now, cache=cache or WriterCache())
     freed: set[tuple[str, str]] = set()
     for r in rows:
-        after = rules.line_after(action, LineState(r["state"]))
+        after = orders.line_after(action, LineState(r["state"]))
         freed |= release_lines(conn, unit, [r], after)
     audit(conn, unit, order.code, actor, action)
     _bump(conn, unit, order.code, target)
@@ -57,21 +58,19 @@ def patch_order(conn: sqlite3.Connection, code: str, version: int,
                 lines: Sequence[CaptureItem] | None, contact: Contact | None, actor: str,
                 now: float, cache: WriterCache | None = None) -> Changed:
     order = _checked(conn, code, version)
-    if order.status not in (OrderStatus.CAPTURED, OrderStatus.CONFIRMED):
-        raise IllegalTransition(f"cannot edit an order that is {order.status}")
+    state = orders.edit_state(order.status)
     unit = Unit(now=now, cache=cache or WriterCache())
     show = _show_for(conn, unit, order.show_id)
     notes: list[str] = []
     freed: set[tuple[str, str]] = set()
     for item in lines or ():
         resolved = resolve_variant(conn, show, item, now, unit.cache)
-        if isinstance(resolved, str):
-            raise Invalid(resolved)
+        if isinstance(resolved, Note):
+            raise Invalid(resolved.text)
         pcode, label, price = resolved
         rows = conn.execute(
             "SELECT * FROM lines WHERE order_code = ? AND code = ? AND variant = ? AND state IN "
-            "(?, ?, ?) ORDER BY CASE state WHEN 'waitlisted' THEN 0 WHEN 'held' THEN 1 ELSE 2 "
-            "END, id DESC", (order.code, pcode, label, *ACTIVE)).fetchall()
+            "(?, ?, ?)", (order.code, pcode, label, *ACTIVE)).fetchall()
         current = sum(r["qty"] for r in rows)
         if item.qty > current:
             extra = item.qty - current
@@ -79,30 +78,28 @@ def patch_order(conn: sqlite3.Connection, code: str, version: int,
                                      "label = ?", (pcode, label)).fetchone()[0]
             if available < extra:
                 raise SoldOut(f"only {available} of {pcode} {label} left", available=available)
-            state = (LineState.CONFIRMED if order.status == OrderStatus.CONFIRMED
-                     else LineState.HELD)
             conn.execute(
                 "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
                 "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (order.code, pcode, label, extra, price, state.value, now,
                  now + show.hold_minutes * 60 if state == LineState.HELD else None))
-            move_stock(conn, unit, pcode, label, rules.stock_delta(LineState.RELEASED, state,
-                                                                   extra))
+            move_stock(conn, unit, pcode, label,
+                       inventory.stock_delta(LineState.RELEASED, state, extra))
         elif item.qty < current:
-            drop = current - item.qty
-            for r in rows:
-                if drop <= 0:
-                    break
-                if r["qty"] <= drop:
+            by_id = {r["id"]: r for r in rows}
+            plan = orders.give_back([(r["id"], LineState(r["state"]), r["qty"]) for r in rows],
+                                    current - item.qty)
+            for line_id, units in plan:
+                r = by_id[line_id]
+                if units == r["qty"]:
                     freed |= release_lines(conn, unit, [r], LineState.RELEASED)
-                    drop -= r["qty"]
                 else:
-                    conn.execute("UPDATE lines SET qty = qty - ? WHERE id = ?", (drop, r["id"]))
-                    delta = rules.stock_delta(LineState(r["state"]), LineState.RELEASED, drop)
-                    if delta != rules.StockDelta():
+                    conn.execute("UPDATE lines SET qty = qty - ? WHERE id = ?", (units, line_id))
+                    delta = inventory.stock_delta(LineState(r["state"]), LineState.RELEASED,
+                                                  units)
+                    if delta != inventory.StockDelta():
                         move_stock(conn, unit, pcode, label, delta)
                         freed.add((pcode, label))
-                    drop = 0
         notes.append(f"{pcode} {label} {current}->{item.qty}")
     if contact is not None:
         unit.cache.buyers.pop(order.show_id, None)  # the cached contact is stale now

@@ -12,9 +12,10 @@ from .credentials import SqliteCredentials
 from .orders import SqliteOrders
 from .report import SqliteReport
 from .review import SqliteReview
+from .revoke import SqliteRevocation
 from .shows import SqliteShows
 
 
-class SqliteStore(SqliteCatalog, SqliteShows, SqliteOrders, SqliteReview, SqliteReport,
-                  SqliteCredentials):
+class SqliteStore(SqliteRevocation, SqliteCatalog, SqliteShows, SqliteOrders, SqliteReview,
+                  SqliteReport, SqliteCredentials):
     """Store on SQLite. Writes go through one writer thread; reads through one reader."""

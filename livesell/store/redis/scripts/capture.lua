@@ -32,35 +32,17 @@ local function capture_one(req)
     local held, waited, notes
     o, held, waited, notes = add_items(show, c, comment_id, req.items, phone, actor, true,
                                        req.token)
-    if #notes > 0 and not (held or waited) then
-      if has_limit_only(notes) then
-        status = 'rejected'
-      else
-        status = 'review'
-        add_review(show.id, c, comment_id, ckey, table.concat(notes, '; '))
-      end
-    else
-      status = held and 'ordered' or 'waitlisted'
-      if any_not_limit(notes) then
-        add_review(show.id, c, comment_id, ckey, table.concat(notes, '; '))
-      end
-    end
-    reason = table.concat(notes, '; ')
+    local review
+    status, review = order_outcome(held, waited, notes)
+    reason = reason_of(notes)
+    if review then add_review(show.id, c, comment_id, ckey, reason) end
   elseif req.kind == 'cancel' then
     o = open_order(show.id, c.buyer)
     local chosen = {}
     if o then
-      local wanted, any_wanted = {}, false
-      for _, item in ipairs(req.items) do
-        wanted[up(item.code)] = true
-        any_wanted = true
-      end
-      for _, line in ipairs(o.lines) do
-        if (line.state == 'held' or line.state == 'waitlisted')
-            and (not any_wanted or wanted[up(line.code)]) then
-          chosen[#chosen + 1] = line
-        end
-      end
+      local codes = {}
+      for i, item in ipairs(req.items) do codes[i] = item.code end
+      chosen = cancel_selection(o.lines, codes)
     end
     if #chosen == 0 then
       o = nil
@@ -77,7 +59,7 @@ local function capture_one(req)
       end
       table.sort(names)
       audit(o.code, actor, 'cancel', table.concat(names, ', '), comment_id)
-      bump(o, all_closed(o) and 'cancelled' or nil)
+      bump(o, all_closed(o.lines) and 'cancelled' or nil)
       promote_all(freed)
       status, reason = 'cancelled', ''
     end

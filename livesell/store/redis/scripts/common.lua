@@ -1,4 +1,4 @@
--- Shared by every write script; each script is this file followed by its own body.
+-- Shared by every script; each script is rules.lua, this file, then its own body.
 --
 -- ARGV[1] is the key prefix with its hash tag ("{ls}"), ARGV[2] the caller's clock as an exact
 -- decimal string. Timestamps stay strings in stored documents: cjson encodes numbers with 14
@@ -10,7 +10,6 @@
 local P = ARGV[1]
 local NOW_S = ARGV[2]
 local NOW = tonumber(NOW_S)
-local NULL = cjson.null
 
 -- Key names: concatenated directly (a vararg table per key costs more than the key itself).
 local function k(a, b, c, ...)
@@ -20,9 +19,6 @@ local function k(a, b, c, ...)
   return P .. ':' .. table.concat({a, b, c, ...}, ':')
 end
 local function ts(x) return string.format('%.17g', x) end
-local function up(s) return string.upper(s) end
-local function fold(s) return string.lower(s) end
-local function isnull(x) return x == nil or x == NULL end
 
 local U = {vars = {}, vdirty = {}, orders = {}, odirty = {}, seqs = {}, ops = {}, stock = {},
            touched = {}, events = {}, shows = {}, buyers = {}, audits = {}}
@@ -111,23 +107,6 @@ local function show_of(id)
   return s
 end
 
-local function flash_applies(flash, code, label)
-  return not isnull(flash) and NOW < flash.ends_at
-    and (isnull(flash.quantity) or flash.taken < flash.quantity)
-    and fold(flash.code) == fold(code)
-    and (isnull(flash.variant) or fold(flash.variant) == fold(label))
-end
-
-local function price_parts(code, label, qty, price, flash)
-  if not flash_applies(flash, code, label) then return {{qty, price}} end
-  local left = qty
-  if not isnull(flash.quantity) then left = math.min(qty, flash.quantity - flash.taken) end
-  local parts = {}
-  if left > 0 then parts[#parts + 1] = {left, flash.price} end
-  if qty - left > 0 then parts[#parts + 1] = {qty - left, price} end
-  return parts
-end
-
 -- orders ------------------------------------------------------------------------------------
 
 local function order(code)
@@ -195,17 +174,6 @@ local function add_line(o, line)
   set_state(line, state, isnull(line.expires_at) and nil or line.expires_at)
 end
 
--- How a line moving between states changes its variant's books (conservation kept).
-local function stock_delta(before, after, qty)
-  if before == after then return 0, 0, 0 end
-  local held, sold = 0, 0
-  if before == 'held' then held = held - qty end
-  if after == 'held' then held = held + qty end
-  if before == 'confirmed' then sold = sold - qty end
-  if after == 'confirmed' then sold = sold + qty end
-  return -(held + sold), held, sold
-end
-
 -- Returns the variant when the move freed units for the waitlist.
 local function release(line, to)
   local before = line.state
@@ -218,47 +186,48 @@ local function release(line, to)
   return nil
 end
 
-local function all_closed(o)
-  for _, line in ipairs(o.lines) do
-    if line.state ~= 'released' and line.state ~= 'confirmed' then return false end
-  end
-  return true
-end
-
 local function place_event(show_id, name, code, label, qty)
   U.events[#U.events + 1] = {'placed', show_id, name, code, label, qty}
 end
 
--- First come, first served: freed units go to the oldest waitlisted lines, partly if need be.
+-- First come, first served: freed units go to the oldest waitlisted lines, partly if need be
+-- (fill_waitlist decides). Only the lines the free units can reach are read.
 local function promote(v, code, label)
   code, label = code or v.code, label or v.label
   if v.available <= 0 then return end
   local wkey = k('wait', up(v.code), fold(v.label))
+  local waiting, found, wanted = {}, {}, 0
   for _, lid in ipairs(redis.call('ZRANGE', wkey, 0, 999)) do
-    if v.available <= 0 then break end
+    if wanted >= v.available then break end
     local o = order(redis.call('HGET', k('lineorder'), lid))
     local line = o and find_line(o, tonumber(lid))
     if line and line.state == 'waitlisted' then
-      local take = math.min(line.qty, v.available)
-      local show = show_of(o.show_id)
-      local expires = ts(NOW + show.hold_minutes * 60)
-      if take == line.qty then
-        set_state(line, 'held', expires)
-        line.created_at = NOW_S
-        line.wait_seq = NULL
-      else
-        line.qty = line.qty - take
-        add_line(o, {id = nextval('line'), code = line.code, variant = line.variant, qty = take,
-                     unit_price = line.unit_price, state = 'held', created_at = NOW_S,
-                     expires_at = expires, wait_seq = NULL, comment_id = line.comment_id,
-                     confidence = line.confidence, said = line.said})
-      end
-      move_stock(v, -take, take, 0, code, label)
-      audit(o.code, 'system', 'promoted',
-            string.format('%s %s x%d from waitlist', code, label, take))
-      bump(o)
-      place_event(o.show_id, o.buyer_name, code, label, take)
+      waiting[#waiting + 1] = {line.id, line.qty}
+      found[line.id] = {o, line}
+      wanted = wanted + line.qty
     end
+  end
+  for _, fill in ipairs(fill_waitlist(v.available, waiting)) do
+    local o, line = found[fill[1]][1], found[fill[1]][2]
+    local take = fill[2]
+    local show = show_of(o.show_id)
+    local expires = ts(NOW + show.hold_minutes * 60)
+    if take == line.qty then
+      set_state(line, 'held', expires)
+      line.created_at = NOW_S
+      line.wait_seq = NULL
+    else
+      line.qty = line.qty - take
+      add_line(o, {id = nextval('line'), code = line.code, variant = line.variant, qty = take,
+                   unit_price = line.unit_price, state = 'held', created_at = NOW_S,
+                   expires_at = expires, wait_seq = NULL, comment_id = line.comment_id,
+                   confidence = line.confidence, said = line.said})
+    end
+    move_stock(v, -take, take, 0, code, label)
+    audit(o.code, 'system', 'promoted',
+          string.format('%s %s x%d from waitlist', code, label, take))
+    bump(o)
+    place_event(o.show_id, o.buyer_name, code, label, take)
   end
 end
 

@@ -21,7 +21,7 @@ table.sort(codes)
 for _, code in ipairs(codes) do
   local o = hit[code]
   audit(code, 'system', 'expired', 'hold time over')
-  bump(o, all_closed(o) and 'expired' or nil)
+  bump(o, all_closed(o.lines) and 'expired' or nil)
 end
 promote_all(freed)
 flush()

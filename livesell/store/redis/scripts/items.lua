@@ -1,42 +1,24 @@
 -- Adding items to a buyer's open order: shared by capture and review resolution.
 
-local ACTIVE = {held = true, waitlisted = true, confirmed = true}
-
--- (variant) for an item, or a reason it needs a person to decide.
-local function resolve_variant(show, item)
-  local listed, wanted = false, up(item.code)
-  for _, code in ipairs(show.lineup) do
-    if up(code) == wanted then
-      listed = true
-      break
-    end
-  end
+-- (variant) for an item, or nil and a note saying a person must decide (resolve_variant in
+-- rules.lua decides). When the comment names its size, that one variant is enough to decide,
+-- so the common case reads one variant; otherwise every variant of the product is read.
+local function variant_for(show, item)
+  local is_listed = listed(show.lineup, item.code)
+  local rows = {}
   if not isnull(item.variant) then
-    -- The common case, one lookup: the comment named its variant.
     local v = variant(item.code, item.variant)
-    if v and listed then return v end
-    if listed and redis.call('EXISTS', k('variants', up(item.code))) == 1 then
-      return nil, 'unknown_variant:' .. item.code .. ':' .. item.variant
-    end
-    return nil, 'unknown_code:' .. item.code
+    if v then rows = {v} end
   end
-  local rows = variants_of(item.code)
-  if #rows == 0 or not listed then return nil, 'unknown_code:' .. item.code end
-  if #rows == 1 then return rows[1] end
-  local flash = show.flash
-  if not isnull(flash) and not isnull(flash.variant)
-      and flash_applies(flash, item.code, flash.variant) then
-    for _, v in ipairs(rows) do
-      if fold(v.label) == fold(flash.variant) then return v end
-    end
+  if #rows == 0 then rows = variants_of(item.code) end
+  local labels = {}
+  for i, v in ipairs(rows) do labels[i] = v.label end
+  local label, why = resolve_variant(show, item, is_listed, rows[1] and rows[1].code or item.code,
+                                     labels, NOW)
+  if label == nil then return nil, why end
+  for _, v in ipairs(rows) do
+    if v.label == label then return v end
   end
-  if not isnull(show.pinned) and not isnull(show.pinned_variant)
-      and up(show.pinned) == up(item.code) then
-    for _, v in ipairs(rows) do
-      if fold(v.label) == fold(show.pinned_variant) then return v end
-    end
-  end
-  return nil, 'variant_unclear:' .. rows[1].code
 end
 
 local function buyer_orders(show_id, buyer)
@@ -56,7 +38,7 @@ local function already(show_id, buyer, code)
     local o = order(oc)
     if o then
       for _, line in ipairs(o.lines) do
-        if up(line.code) == up(code) and ACTIVE[line.state] then total = total + line.qty end
+        if up(line.code) == up(code) and RULES.counted[line.state] then total = total + line.qty end
       end
     end
   end
@@ -89,17 +71,15 @@ local function add_items(show, c, comment_id, items, phone, actor, capped, token
   local o = open_order(show.id, c.buyer)
   local held_any, waited_any, notes = false, false, {}
   for _, item in ipairs(items) do
-    local v, why = resolve_variant(show, item)
+    local v, why = variant_for(show, item)
     local qty = item.qty
     local go = v ~= nil
     if v == nil then
       notes[#notes + 1] = why
     elseif capped then
       local have = already(show.id, c.buyer, v.code)
-      qty = math.max(0, math.min(item.qty, show.max_per_buyer - have))
-      if qty < item.qty then
-        notes[#notes + 1] = string.format('buyer_limit:%d:%s', show.max_per_buyer, v.code)
-      end
+      qty = capped_qty(item.qty, have, show.max_per_buyer)
+      if qty < item.qty then notes[#notes + 1] = limit_note(show.max_per_buyer, v.code) end
       go = qty > 0
     end
     if go then
@@ -107,20 +87,20 @@ local function add_items(show, c, comment_id, items, phone, actor, capped, token
         o = new_order(show, c, phone, token)
         audit(o.code, actor, 'opened', 'for ' .. c.author_name, comment_id)
       end
-      local held = math.max(0, math.min(v.available, qty))
-      local waiting = qty - held
+      local held, waiting = split_reservation(v.available, qty)
       if held > 0 then
         local expires = ts(NOW + show.hold_minutes * 60)
-        for _, part in ipairs(price_parts(v.code, v.label, held, v.price, show.flash)) do
+        local parts = price_parts(v.code, v.label, held, v.price, show.flash, NOW)
+        for _, part in ipairs(parts) do
           add_line(o, {id = nextval('line'), code = v.code, variant = v.label, qty = part[1],
                        unit_price = part[2], state = 'held', created_at = NOW_S,
                        expires_at = expires, wait_seq = NULL, comment_id = comment_id or NULL,
                        confidence = item.confidence or NULL, said = item.said or ''})
-          if not isnull(show.flash) and part[2] == show.flash.price
-              and flash_applies(show.flash, v.code, v.label) then
-            show.flash.taken = show.flash.taken + part[1]
-            defer('HINCRBY', k('show', show.id), 'taken', part[1])
-          end
+        end
+        local taken = flash_taken(show.flash, v.code, v.label, parts, NOW)
+        if taken > 0 then
+          show.flash.taken = show.flash.taken + taken
+          defer('HINCRBY', k('show', show.id), 'taken', taken)
         end
         move_stock(v, -held, held, 0)
         place_event(show.id, c.author_name, v.code, v.label, held)
@@ -155,15 +135,4 @@ local function add_review(show_id, c, comment_id, ckey, reason)
   defer('SET', k('review', id), cjson.encode(item))
   defer('ZADD', k('show', show_id, 'review'), id, id)
   U.events[#U.events + 1] = {'review', item}
-end
-
-local function has_limit_only(notes)
-  return #notes == 1 and string.sub(notes[1], 1, 11) == 'buyer_limit'
-end
-
-local function any_not_limit(notes)
-  for _, n in ipairs(notes) do
-    if string.sub(n, 1, 11) ~= 'buyer_limit' then return true end
-  end
-  return false
 end

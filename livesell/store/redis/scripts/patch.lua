@@ -4,38 +4,31 @@
 local o = order(ARGV[3])
 if o == nil then return fail('not_found') end
 if o.version ~= tonumber(ARGV[4]) then return fail('stale', nil, {order = order_out(o.code, true)}) end
-if o.status ~= 'captured' and o.status ~= 'confirmed' then
-  return fail('illegal_edit', nil, {status = o.status})
-end
+local state = edit_state(o.status)
+if state == nil then return fail('illegal_edit', nil, {status = o.status}) end
 local show = show_of(o.show_id)
 if show == nil then return fail('not_found', 'show ' .. o.show_id .. ' not found') end
 local items = cjson.decode(ARGV[5])
 local contact = cjson.decode(ARGV[6])
 local notes, freed = {}, {}
-local RANK = {waitlisted = 0, held = 1, confirmed = 2}
 
 for _, item in ipairs(isnull(items) and {} or items) do
-  local v, why = resolve_variant(show, item)
-  if v == nil then return fail('invalid', why) end
+  local v, why = variant_for(show, item)
+  if v == nil then return fail('invalid', why.text) end
   local rows, current = {}, 0
   for _, line in ipairs(o.lines) do
-    if RANK[line.state] and up(line.code) == up(v.code) and fold(line.variant) == fold(v.label) then
+    if RULES.counted[line.state] and up(line.code) == up(v.code)
+        and fold(line.variant) == fold(v.label) then
       rows[#rows + 1] = line
       current = current + line.qty
     end
   end
-  -- Give back waiting units first, then the newest holds, confirmed ones last.
-  table.sort(rows, function(a, b)
-    if RANK[a.state] ~= RANK[b.state] then return RANK[a.state] < RANK[b.state] end
-    return a.id > b.id
-  end)
   if item.qty > current then
     local extra = item.qty - current
     if v.available < extra then
       return fail('sold_out', string.format('only %d of %s %s left', v.available, v.code, v.label),
                   {available = v.available})
     end
-    local state = o.status == 'confirmed' and 'confirmed' or 'held'
     local expires = nil
     if state == 'held' then expires = ts(NOW + show.hold_minutes * 60) end
     add_line(o, {id = nextval('line'), code = v.code, variant = v.label, qty = extra,
@@ -44,21 +37,20 @@ for _, item in ipairs(isnull(items) and {} or items) do
     local a, h, s = stock_delta('released', state, extra)
     move_stock(v, a, h, s)
   elseif item.qty < current then
-    local drop = current - item.qty
-    for _, line in ipairs(rows) do
-      if drop <= 0 then break end
-      if line.qty <= drop then
+    local by_id = {}
+    for _, line in ipairs(rows) do by_id[line.id] = line end
+    for _, take in ipairs(give_back(rows, current - item.qty)) do
+      local line, units = by_id[take[1]], take[2]
+      if units == line.qty then
         local fv = release(line, 'released')
         if fv then freed[fv.id] = fv end
-        drop = drop - line.qty
       else
-        line.qty = line.qty - drop
-        local a, h, s = stock_delta(line.state, 'released', drop)
+        line.qty = line.qty - units
+        local a, h, s = stock_delta(line.state, 'released', units)
         if a ~= 0 or h ~= 0 or s ~= 0 then
           move_stock(v, a, h, s)
           freed[v.id] = v
         end
-        drop = 0
       end
     end
   end

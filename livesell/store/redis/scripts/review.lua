@@ -13,7 +13,7 @@ if show == nil then return fail('not_found', 'show ' .. item.show_id .. ' not fo
 local o, held, waited, notes = add_items(show, c, tonumber(f[1]), cjson.decode(ARGV[4]), nil,
                                          ARGV[5], false, ARGV[6])
 if o == nil or not (held or waited) then
-  local msg = table.concat(notes, '; ')
+  local msg = reason_of(notes)
   if msg == '' then msg = 'nothing to order' end
   return fail('invalid', msg)
 end
