@@ -29,6 +29,7 @@ from .config import Settings
 from .connectors.runner import connectors_ctx
 from .http import api_orders, api_shows, booth, consoles, ops, pages
 from .http import connectors as connector_routes
+from .http import payments as payment_routes
 from .http.auth import principal_for_token
 from .http.common import errors_middleware
 from .http.headers import polling_limit, security_headers
@@ -110,6 +111,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app[keys.VIEWS] = ShowViews(app[keys.STORE], settings.ticker_size, clock)
     app.cleanup_ctx.append(_store_ctx)
 
+    from .realtime.buyers import setup_buyers
     from .realtime.hub import RealtimeHub, setup_realtime
 
     manager = None
@@ -122,6 +124,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
         clock=clock, tokens=functools.partial(principal_for_token, app), manager=manager,
         token_cache=app[keys.TOKEN_CACHE])
     setup_realtime(app, app[keys.HUB], app[keys.BUS])
+    setup_buyers(app)
     app.cleanup_ctx.append(_sweeper_ctx)
     app.cleanup_ctx.append(connectors_ctx)
     app.cleanup_ctx.append(periodic_backup_ctx)
@@ -131,5 +134,6 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     pages.setup(app)
     consoles.setup(app)
     ops.setup(app)
+    payment_routes.setup(app)
     connector_routes.setup(app)
     return app

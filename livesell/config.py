@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from .domain.errors import Invalid
+from .domain.payments import bank_account
 from .netaddr import parse_networks
 
 ENV_PREFIX = "LIVESELL_"
@@ -88,6 +90,9 @@ class Settings:
     # -- hardening -------------------------------------------------------------------------
     trusted_proxies: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
+    # -- payments (bank transfers) --
+    bank_webhook_key: str = ""
+    payment_grace_minutes: int = 60
     # -- platform connectors (Facebook Page webhooks, health) --
     facebook_verify_token: str = ""
     facebook_app_secret: str = ""
@@ -99,6 +104,16 @@ class Settings:
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def public_base(self) -> str:
+        """This server's public address from settings alone, never from a request's Host
+        header: ``public_url``, else the address it listens on."""
+        configured = self.public_url.rstrip("/")
+        if configured:
+            return configured
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some settings changed (validated like any other)."""
@@ -117,6 +132,7 @@ _POSITIVE = {
     "max_batch", "max_body_bytes", "sweep_seconds", "stock_push_hz", "ticker_size",
     "comment_rate", "comment_burst", "ping_interval", "viewer_max_buffer", "socket_max_message",
     "booth_hold_minutes", "booth_orders_per_minute", "image_max_bytes", "image_max_pixels",
+    "payment_grace_minutes",
     "connector_watchdog_seconds",
 }
 
@@ -197,6 +213,13 @@ def validate(settings: Settings, source: str = "<settings>") -> Settings:
                           "expected IP addresses or CIDR ranges") from None
     if not (settings.store == "sqlite" or settings.store.startswith(("redis://", "rediss://"))):
         raise ConfigError(f"{source}: setting 'store' must be 'sqlite' or a redis:// URL")
+    if settings.payment_bank or settings.payment_account:
+        try:
+            bank_account(settings.payment_bank, settings.payment_account,
+                         settings.payment_account_name)
+        except Invalid as exc:
+            raise ConfigError(f"{source}: settings 'payment_bank'/'payment_account': "
+                              f"{exc.message}") from None
     return settings
 
 

@@ -10,6 +10,7 @@ from .capture.bus import EventBus
 from .config import Settings
 
 if TYPE_CHECKING:
+    from .capture.payments import PaymentService
     from .capture.service import CaptureService
     from .capture.views import ShowViews
     from .connectors.supervisor import ConnectorRunner
@@ -31,4 +32,5 @@ TOKEN_CACHE: web.AppKey[dict[str, Any]] = web.AppKey("token_cache")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 # start-up and shutdown flags for /readyz: {"started": bool, "stopping": bool}
 LIFECYCLE: web.AppKey[dict[str, Any]] = web.AppKey("lifecycle")
+PAYMENTS: web.AppKey[PaymentService] = web.AppKey("payments")
 CONNECTORS: web.AppKey[ConnectorRunner] = web.AppKey("connectors")

@@ -331,9 +331,15 @@ class CaptureService:
             raise Invalid(f"{code} has no variant {variant!r}")
         label = product.variant(variant).label if variant else None  # type: ignore[union-attr]
         now = self.clock()
+        prices = [v.price for v in product.variants if label is None or v.label == label]
         flash = FlashDeal(code=product.code, variant=label, price=price, quantity=quantity,
-                          ends_at=now + seconds, started_at=now)
-        return await self._update(show_id, {"flash": flash.to_json(), "pinned": product.code})
+                          ends_at=now + seconds, started_at=now,
+                          list_price=min(prices) if prices else None)
+        changes: dict[str, Any] = {"flash": flash.to_json(), "pinned": product.code}
+        if (show.pinned or "").upper() != product.code.upper():
+            # The size pinned for another product means nothing for this one.
+            changes["pinned_variant"] = None
+        return await self._update(show_id, changes)
 
     async def stop_flash(self, show_id: str) -> Show:
         await self._get(show_id)

@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from ..domain.buyer_link import buyer_url
 from ..domain.models import CaptureResult, CommentStatus
 from ..domain.replies import lines_of, reply_text
 from ..store.base import Store
@@ -70,13 +69,13 @@ class _Lane:
 class ReplyQueue:
     """Every sender of this node, one lane (queue + worker) each, and the recent replies."""
 
-    def __init__(self, store: Store, public_url: str, language: str,
+    def __init__(self, store: Store, base_url: str, language: str,
                  clock: Callable[[], float] = time.time, max_attempts: int = MAX_ATTEMPTS,
                  retry_initial: float = 2.0, retry_max: float = 60.0,
                  facebook_mode: str = "private") -> None:
         self.store = store
         self.facebook_mode = facebook_mode
-        self.public_url = public_url
+        self.base_url = base_url  # Settings.public_base: where buyer links point
         self.language = language
         self.clock = clock
         self.max_attempts = max_attempts
@@ -140,7 +139,7 @@ class ReplyQueue:
         order = await self.store.get_order(code)
         if order is None:
             return None
-        link = buyer_url(self.public_url, order.code, order.token) if private else None
+        link = order.buyer_url(self.base_url) if private else None
         text = reply_text(self.language, order.code, lines_of(order), order.total, link)
         return Reply(show, source, comment_id, order.code, text, private,
                      queued_at=self.clock())

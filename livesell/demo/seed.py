@@ -17,6 +17,9 @@ from ..media import import_images
 
 DEMO_TOKEN_NAME = "demo"
 DEMO_TITLE = "Đặc sản OCOP Cà Mau — phiên live tối nay"
+# A sample account so confirmed demo orders show their VietQR (a made-up number: scanning
+# it in a banking app shows the transfer, nobody receives it).
+DEMO_ACCOUNT = ("MB", "0001234567890", "HTX DAC SAN CA MAU")
 
 
 def demo_products() -> list[Any]:
@@ -55,6 +58,8 @@ async def seed_demo(app: web.Application) -> dict[str, str]:
     await store.revoke_tokens(name=DEMO_TOKEN_NAME)
     token = new_token()
     await store.add_token(hash_token(token), "owner", DEMO_TOKEN_NAME, app[keys.CLOCK]())
+    if await app[keys.PAYMENTS].account() is None:
+        await app[keys.PAYMENTS].set_account(*DEMO_ACCOUNT)
     return {"show": show_id, "token": token}
 
 

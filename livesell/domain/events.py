@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .models import Order, ReviewItem, Show
+from .payments import TransferRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,4 +58,12 @@ class ShowChanged:
     show: Show
 
 
-Event = StockChanged | OrderChanged | OrderPlaced | ReviewAdded | CommentReceived | ShowChanged
+@dataclass(frozen=True, slots=True)
+class TransferRecorded:
+    """A bank transfer was stored: matched to an order, or waiting for staff to attach it."""
+
+    record: TransferRecord
+
+
+Event = (StockChanged | OrderChanged | OrderPlaced | ReviewAdded | CommentReceived | ShowChanged
+         | TransferRecorded)

@@ -114,6 +114,8 @@ class FlashDeal:
     quantity: int | None = None
     taken: int = 0
     started_at: float = 0.0
+    # The price without the deal (shown struck through beside it).
+    list_price: int | None = None
 
     def active(self, now: float) -> bool:
         return now < self.ends_at and (self.quantity is None or self.taken < self.quantity)
@@ -150,6 +152,9 @@ class Show:
     starts_at: float | None = None
     # "live" for a livestream; "booth" for the standing shop that takes orders between shows
     kind: str = "live"
+    # Confirmed orders unpaid this many hours after confirmation are flagged, then released
+    # (domain/payments.py deadline_step); None: no deadline.
+    payment_hours: int | None = None
     # The Facebook post (page_post id) of the live video whose Page webhook comments feed
     # this show; empty when the show takes no Facebook webhook comments.
     facebook_post_id: str = ""
@@ -248,6 +253,10 @@ class Order:
     created_at: float
     updated_at: float
     audit: list[AuditEntry] = field(default_factory=list)
+    # Money matched to the order from bank transfers, and "underpaid"/"overpaid" when the
+    # sum is not the total (see domain/payments.py).
+    received: int = 0
+    payment_flag: str = ""
 
     @property
     def total(self) -> int:
@@ -257,7 +266,13 @@ class Order:
             if line.state in (LineState.HELD, LineState.CONFIRMED)
         )
 
-    def to_json(self, *, audit: bool = True) -> dict[str, Any]:
+    def buyer_url(self, base_url: str) -> str:
+        """The absolute link to the buyer's own order page on the server at ``base_url``."""
+        return f"{base_url}/o/{self.code}?t={self.token}"
+
+    def to_json(self, *, audit: bool = True, base_url: str = "") -> dict[str, Any]:
+        """The order for staff; with ``base_url`` (the server's public address) it carries
+        ``buyer_url``, the link staff send the buyer."""
         contact = self.contact
         doc: dict[str, Any] = {
             "code": self.code, "show_id": self.show_id, "buyer": self.buyer,
@@ -267,7 +282,10 @@ class Order:
                         "address": contact.address},
             "version": self.version, "total": self.total,
             "created_at": self.created_at, "updated_at": self.updated_at,
+            "received": self.received, "payment_flag": self.payment_flag,
         }
+        if base_url:
+            doc["buyer_url"] = self.buyer_url(base_url)
         if audit:
             doc["audit"] = [asdict(a) for a in self.audit]
         return doc

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from .. import keys
 from ..domain.errors import Invalid, NotFound
+from ..domain.report import show_report
 from ..store.base import CaptureItem
 from . import bodies
 from .auth import principal, requires
@@ -65,7 +66,8 @@ async def list_orders(request: web.Request) -> web.Response:
     show = await request.app[keys.VIEWS].show(request.match_info["id"])
     status = request.query.get("status") or None
     orders = await request.app[keys.STORE].list_orders(show.id, status)
-    return ok({"orders": [o.to_json(audit=False) for o in orders]})
+    base = request.app[keys.SETTINGS].public_base
+    return ok({"orders": [o.to_json(audit=False, base_url=base) for o in orders]})
 
 
 @routes.get("/api/orders/{code}")
@@ -74,7 +76,7 @@ async def get_order(request: web.Request) -> web.Response:
     order = await request.app[keys.STORE].get_order(request.match_info["code"])
     if order is None:
         raise NotFound(f"order {request.match_info['code']} not found")
-    return ok(order.to_json())
+    return ok(order.to_json(base_url=request.app[keys.SETTINGS].public_base))
 
 
 @json_body(bodies.VERSION)
@@ -84,7 +86,7 @@ async def _action(request: web.Request, body: dict[str, Any]) -> web.Response:
         raise web.HTTPNotFound(reason=f"unknown action {action}")
     order = await request.app[keys.SERVICE].order_action(
         request.match_info["code"], action, body["version"], principal(request).actor)
-    return ok(order.to_json())
+    return ok(order.to_json(base_url=request.app[keys.SETTINGS].public_base))
 
 
 routes.post("/api/orders/{code}/{action}")(requires("staff")(_action))
@@ -106,7 +108,7 @@ async def patch_order(request: web.Request, body: dict[str, Any]) -> web.Respons
         raise Invalid("nothing to change: send 'lines' and/or 'contact'")
     order = await request.app[keys.SERVICE].patch_order(
         request.match_info["code"], body["version"], lines, contact, principal(request).actor)
-    return ok(order.to_json())
+    return ok(order.to_json(base_url=request.app[keys.SETTINGS].public_base))
 
 
 @routes.get("/api/shows/{id}/review")
@@ -132,7 +134,7 @@ async def resolve_review(request: web.Request, body: dict[str, Any]) -> web.Resp
     items = _items(body["items"])
     order = await request.app[keys.SERVICE].resolve_review(
         _review_id(request), items, principal(request).actor)
-    return ok(order.to_json())
+    return ok(order.to_json(base_url=request.app[keys.SETTINGS].public_base))
 
 
 @routes.post("/api/review/{rid}/dismiss")
@@ -145,28 +147,7 @@ async def dismiss_review(request: web.Request) -> web.Response:
 
 async def _report(request: web.Request) -> dict[str, Any]:
     show = await request.app[keys.VIEWS].show(request.match_info["id"])
-    report = await request.app[keys.STORE].report(show.id)
-    per_product: dict[str, dict[str, Any]] = {}
-    for line in report["lines"]:
-        key = f"{line['code']}:{line['variant']}" if line["variant"] else line["code"]
-        entry = per_product.setdefault(key, {"code": line["code"], "variant": line["variant"],
-                                             "held": 0, "sold": 0, "waitlisted": 0,
-                                             "revenue": 0})
-        state = line["state"]
-        if state == "confirmed":
-            entry["sold"] += line["qty"]
-            entry["revenue"] += line["amount"]
-        elif state in ("held", "waitlisted"):
-            entry[state] += line["qty"]
-    totals = {
-        "orders": sum(report["orders"].values()), "by_status": report["orders"],
-        "comments": sum(report["comments"].values()), "comments_by_status": report["comments"],
-        "revenue": sum(p["revenue"] for p in per_product.values()),
-        "units_sold": sum(p["sold"] for p in per_product.values()),
-        "units_held": sum(p["held"] for p in per_product.values()),
-    }
-    return {"show": show.id, "totals": totals, "products": list(per_product.values()),
-            "per_minute": report["minutes"]}
+    return show_report(show.id, await request.app[keys.STORE].report(show.id))
 
 
 @routes.get("/api/shows/{id}/report")

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from .. import keys
 from ..domain.errors import DomainError, Invalid, StaleVersion
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     except StaleVersion as exc:
         order = exc.detail.get("order")
         return error(exc.status, exc.code, exc.message,
-                     order=order.to_json() if order is not None else None)
+                     order=order.to_json(base_url=request.app[keys.SETTINGS].public_base)
+                     if order is not None else None)
     except DomainError as exc:
         detail = {k: v for k, v in exc.detail.items() if isinstance(v, str | int | list)}
         body: dict[str, Any] = {"code": exc.code, "message": exc.message}

@@ -136,7 +136,7 @@ def setup(app: web.Application) -> None:
     from ..connectors.runner import make_runner
 
     settings = app[keys.SETTINGS]
-    replies = ReplyQueue(app[keys.STORE], public_url_of(settings), settings.language,
+    replies = ReplyQueue(app[keys.STORE], settings.public_base, settings.language,
                          app[keys.CLOCK], facebook_mode=settings.facebook_reply)
     if settings.facebook_page_token:
         replies.add_sender(FacebookReplier(access_token=settings.facebook_page_token,
@@ -154,8 +154,3 @@ def setup(app: web.Application) -> None:
     app[keys.METRICS].add_source(
         "connectors", lambda: {"connectors": [s.to_json() for s in runner.statuses()]})
     app.add_routes(routes)
-
-
-def public_url_of(settings: Any) -> str:
-    """Where buyers reach this server: ``public_url``, else the address it listens on."""
-    return str(settings.public_url or f"http://{settings.host}:{settings.port}")

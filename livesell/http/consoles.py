@@ -20,6 +20,7 @@ from aiohttp_session import get_session, new_session
 
 from .. import keys
 from ..credentials import ENDED_PREFIX, still_valid, token_credential, user_credential
+from ..domain.vietqr import BANKS
 from .auth import RANK, Principal, csrf_token, hash_token, identify, principal_for_token
 from .login_guard import GUARD, request_address, setup_guard, verify_password
 from .render import catalog, language, render, translator
@@ -196,7 +197,7 @@ async def _console(request: web.Request, role: str, template: str) -> web.Stream
     response = render(
         request, template, show=show.to_json(), user=principal,
         csrf=await csrf_token(request), base_url=base,
-        can_host=principal.allows("host"),
+        can_host=principal.allows("host"), banks=sorted(BANKS),
         js_i18n={k: v for k, v in _strings(request).items() if k.startswith("console.")},
     )
     response.headers["Cache-Control"] = "no-store"

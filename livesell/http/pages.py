@@ -26,11 +26,11 @@ from ..domain.masking import mask_phone, short_name
 from ..domain.models import LineState, Order, OrderStatus, Product, Show, ShowStatus, sku
 from ..domain.money import format_vnd
 from ..domain.qr import qr_svg
-from ..domain.vietqr import fold_message, resolve_bank, vietqr_payload
+from ..domain.vietqr import fold_message, vietqr_payload
 from ..media import sized
 from .display import local_time, photo
 from .headers import base_url as trusted_base_url
-from .render import catalog, language, render
+from .render import catalog, language, render, translator
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 routes = web.RouteTableDef()
@@ -265,14 +265,23 @@ async def order_page(request: web.Request) -> web.Response:
     response = page(request, "order.html", order=order, products=products,
                     phone=_masked_phone(order.contact.phone),
                     buyer=short_name(order.contact.name or order.buyer_name),
-                    hold_until=_hold_until(order), payment=_payment(request, order),
+                    hold_until=_hold_until(order), payment=await _payment(request, order),
                     server_time=request.app[keys.CLOCK](),
                     boot={"server_time": request.app[keys.CLOCK](),
-                          "lang": language(request)})
+                          "lang": language(request),
+                          "order": order.code, "token": order.token,
+                          "statuses": _status_texts(language(request))})
     # The token is in the URL: keep the page out of caches and other sites' referrers.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _status_texts(lang: str) -> dict[str, list[str]]:
+    """Each order status's badge and explanation, for the page's live redraw."""
+    t = translator(lang)
+    return {s.value: [t(f"public.order.status.{s.value}"), t(f"public.order.explain.{s.value}")]
+            for s in OrderStatus}
 
 
 def _masked_phone(phone: str) -> str:
@@ -288,21 +297,22 @@ def _hold_until(order: Order) -> float | None:
     return min(ends) if ends else None
 
 
-def _payment(request: web.Request, order: Order) -> dict[str, Any] | None:
-    """The VietQR transfer for a confirmed order, when the shop set its bank account."""
-    settings = request.app[keys.SETTINGS]
-    if order.status != OrderStatus.CONFIRMED or order.total <= 0:
+async def _payment(request: web.Request, order: Order) -> dict[str, Any] | None:
+    """The VietQR transfer for what a confirmed order still owes, when the shop set its bank
+    account (on the host console or in config)."""
+    due = order.total - order.received
+    if order.status != OrderStatus.CONFIRMED or due <= 0:
         return None
-    if not (settings.payment_bank and settings.payment_account):
+    account = await request.app[keys.PAYMENTS].account()
+    if account is None:
         return None
     try:
-        payload = vietqr_payload(resolve_bank(settings.payment_bank),
-                                 settings.payment_account, order.total, order.code)
+        payload = vietqr_payload(account.bin, account.number, due, order.code)
     except ValueError:
         return None
-    return {"bank": settings.payment_bank, "account": settings.payment_account,
-            "name": settings.payment_account_name, "amount": order.total,
-            "message": fold_message(order.code),
+    return {"bank": account.bank, "bin": account.bin, "account": account.number,
+            "name": account.holder, "amount": due, "message": fold_message(order.code),
+            "payload": payload,
             "qr": _trusted_svg(qr_svg(payload, scale=5, title=f"VietQR {order.code}"))}
 
 

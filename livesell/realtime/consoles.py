@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ import socketio  # type: ignore[import-untyped,unused-ignore]
 
 from ..access import RANK, Principal, hash_token, principal_for_session, session_credential
 from ..credentials import token_credential
+from ..domain.report import money
 from ..log_limits import LogLimiter
 from ..store.base import Store
 from . import names
@@ -28,6 +30,9 @@ log = logging.getLogger(__name__)
 # Console pushes: often enough to feel instant, rarely enough that a buyer's burst of comments
 # becomes one push of the latest order.
 STAFF_FLUSH_SECONDS = 0.025
+# The report behind the live money figures is recomputed at most once per this many times
+# its own cost (a 50 ms report: at most every 1 s; 100 ms: every 2 s).
+FIGURES_COST_SHARE = 20
 
 TokenCheck = Callable[[str], Awaitable[Principal | None]]
 
@@ -37,8 +42,12 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     def __init__(self, sio: socketio.AsyncServer, fanout: ViewerFanout, shows: Shows, *,
                  store: Store, tokens: TokenCheck, viewer_count: Callable[[str], int],
-                 clock: Callable[[], float], relayed: bool) -> None:
+                 clock: Callable[[], float], relayed: bool, base_url: str = "") -> None:
         super().__init__(names.STAFF)
+        self.base_url = base_url  # public address: every pushed order carries its buyer_url
+        # show -> (when computed, how long it took, money figures): see ``_money``
+        self._figures: dict[str, tuple[float, float, dict[str, int]]] = {}
+        self._orders_moved: set[str] = set()
         self.sio = sio
         self.staff_fanout = fanout
         self.shows = shows
@@ -72,11 +81,13 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             if not state.orders:
                 continue
             changed, state.orders = state.orders, {}
+            self._orders_moved.add(show_id)
             given = [order for order in changed.values() if order is not None]
             missing = [code for code, order in changed.items() if order is None]
             orders = given + (await self.store.get_orders(missing) if missing else [])
             for order in orders:
-                await self.push_staff(show_id, names.ORDER, order.to_json(audit=False))
+                await self.push_staff(show_id, names.ORDER,
+                                      order.to_json(audit=False, base_url=self.base_url))
 
     async def push_staff(self, show_id: str, event: str, data: Any) -> None:
         """To every console of a show: through Redis to every node, or straight to ours."""
@@ -97,18 +108,39 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 self.log_limits.error("staff-flush", "staff flush failed")
 
     async def stats(self, show_id: str) -> dict[str, Any]:
-        """Live numbers for the consoles: orders a minute, revenue, viewers, per product."""
+        """Live numbers for the consoles: orders a minute, viewers, per product, and this
+        show's revenue, paid and unpaid as the report counts them (domain/report.py)."""
         now = self.clock()
         state = self.state(show_id)
         while state.orders_at and now - state.orders_at[0] >= 60:
             state.orders_at.popleft()
         levels = await self.store.stock(tuple(state.lineup) or None)
+        figures = await self._money(show_id)
+        show = await self.store.get_show(show_id)
+        flash = show.flash if show is not None else None
         return {
             "show": show_id, "viewers": self.viewer_count(show_id),
-            "orders_per_min": len(state.orders_at),
-            "revenue": sum(level.sold * level.price for level in levels),
+            "orders_per_min": len(state.orders_at), **figures,
+            "flash": flash.to_json() if flash is not None and flash.ends_at > now else None,
             "products": [level.to_json() for level in levels], "at": now,
         }
+
+    async def _money(self, show_id: str) -> dict[str, int]:
+        """The show's revenue, paid and unpaid, recomputed when its orders moved (always with
+        several nodes: another node's orders do not pass here), at most every
+        ``FIGURES_COST_SHARE`` times its own cost, so a storm of orders with a big report
+        costs the stats loop a bounded share of the CPU."""
+        started = time.monotonic()
+        cached = self._figures.get(show_id)
+        if cached is not None:
+            at, cost, figures = cached
+            moved = self.relayed or show_id in self._orders_moved
+            if not moved or started - at < cost * FIGURES_COST_SHARE:
+                return figures
+        self._orders_moved.discard(show_id)
+        figures = money((await self.store.report(show_id))["lines"])
+        self._figures[show_id] = (started, time.monotonic() - started, figures)
+        return figures
 
     async def run_stats(self) -> None:
         while self.running:
@@ -147,6 +179,8 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.staff_rooms[show_id] = self.staff_rooms.get(show_id, 0) + 1
         if self.access is not None:
             self.access.opened(sid, cred, session_sid)
+        # Orders that moved while nobody watched were not noted: count the money afresh.
+        self._figures.pop(show_id, None)
         self.state(show_id)
         self.sio.start_background_task(self._staff_ready, sid, show_id)
         return True

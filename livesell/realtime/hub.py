@@ -67,7 +67,8 @@ class RealtimeHub:
                                     relayed=self.relayed)
         self.consoles = ConsoleNamespace(self.sio, self.staff_fanout, self.shows, store=store,
                                          tokens=tokens, viewer_count=self.fanout.count,
-                                         clock=clock, relayed=self.relayed)
+                                         clock=clock, relayed=self.relayed,
+                                         base_url=settings.public_base)
         if manager is not None:
             manager.local_push = self.live.deliver
         self.sio.register_namespace(self.live)

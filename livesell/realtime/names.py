@@ -2,6 +2,7 @@
 
 LIVE = "/live"
 STAFF = "/staff"
+BUYER = "/buyer"  # a buyer's own order page (realtime/buyers.py): server sends ORDER
 
 # server -> viewers (/live)
 SNAPSHOT = "snapshot"
@@ -16,6 +17,7 @@ SHOW = "show"
 ORDER = "order"
 REVIEW = "review"
 STATS = "stats"
+TRANSFER = "transfer"  # a bank transfer was stored (matched or waiting for staff)
 
 # viewers -> server (/live)
 POST_COMMENT = "comment"

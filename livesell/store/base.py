@@ -22,6 +22,7 @@ from ..domain.models import (
     Show,
     StockLevel,
 )
+from ..domain.payments import Settlement, Transfer, TransferRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,28 @@ class Changed:
 
     order: Order
     events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentMatch:
+    """A transfer's decided effect on one order, valid only at that order's ``version``."""
+
+    order: str
+    version: int
+    settlement: Settlement
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A stored transfer, the order it changed (if any) and the events; ``duplicate`` when
+    the transaction was already known and nothing changed."""
+
+    record: TransferRecord
+    order: Order | None
+    events: tuple[Event, ...]
+    duplicate: bool = False
+
 
 
 class Catalog(Protocol):
@@ -123,7 +146,29 @@ class Credentials(Protocol):
     async def remove_user(self, name: str) -> bool: ...
     async def credentials_epoch(self) -> int: ...
 
-class Store(Catalog, Shows, OrderBook, ReviewQueue, Credentials, Protocol):
+
+class Payments(Protocol):
+    """Bank transfers and what they did to orders."""
+
+    # -- payments: bank transfers (store/sqlite/payments.py, store/redis/payments.py) -------
+    async def get_transfer(self, transfer_id: str) -> TransferRecord | None: ...
+    async def list_transfers(self, status: str | None = None,
+                             limit: int = 200) -> list[TransferRecord]: ...
+    async def record_transfer(
+        self, transfer: Transfer, match: PaymentMatch | None, actor: str, now: float, *,
+        attach: bool = False,
+    ) -> Recorded:
+        """Store a transfer once (a known id answers ``duplicate``); with a match, apply it to
+        the order (StaleVersion if the order moved since the match was decided). ``attach``
+        gives an unmatched transfer its order."""
+        ...
+    async def flag_order(self, code: str, version: int, flag: str, action: str, detail: str,
+                         actor: str, now: float) -> Changed:
+        """Set an order's payment flag ("overdue"...) with an audit entry (version-checked)."""
+        ...
+
+
+class Store(Catalog, Shows, OrderBook, ReviewQueue, Credentials, Payments, Protocol):
     """Persistence for one livesell deployment, one Protocol per aggregate. All methods are
     safe to call concurrently; none reads the clock (callers pass ``now``)."""
 

@@ -94,6 +94,7 @@ def order_from(out: Mapping[str, Any], *, audit: bool = True) -> Order:
                         contact.get("address", "")),
         version=int(doc["version"]), token=doc["token"], created_at=float(doc["created_at"]),
         updated_at=float(doc["updated_at"]), audit=trail,
+        received=int(doc.get("received") or 0), payment_flag=str(doc.get("payment_flag") or ""),
     )
 
 

@@ -34,6 +34,7 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "adjust": ("common", "adjust"),
     "stock": ("common", "stock"),
     "catalog": ("common", "catalog"),
+    "payments": ("common", "payments"),
 }
 
 

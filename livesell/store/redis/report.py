@@ -13,15 +13,16 @@ from .orders import RedisOrders
 
 def build_report(orders: Sequence[Order], comment_counts: Mapping[str, Any]) -> dict[str, Any]:
     statuses: dict[str, int] = defaultdict(int)
-    lines: dict[tuple[str, str, str], dict[str, Any]] = {}
+    lines: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     minutes: dict[int, list[int]] = {}
     for order in orders:
         statuses[str(order.status)] += 1
         for line in order.lines:
             # Codes and labels compare case-insensitively, as the catalog does.
-            group = (line.code.lower(), line.variant.lower(), str(line.state))
+            group = (line.code.lower(), line.variant.lower(), str(line.state), str(order.status))
             row = lines.setdefault(group, {"code": line.code, "variant": line.variant,
-                                           "state": str(line.state), "qty": 0, "amount": 0})
+                                           "state": str(line.state),
+                                           "status": str(order.status), "qty": 0, "amount": 0})
             row["qty"] += line.qty
             row["amount"] += line.amount
             if line.state in (LineState.HELD, LineState.CONFIRMED):

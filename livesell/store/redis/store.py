@@ -54,6 +54,7 @@ from __future__ import annotations
 from .catalog import RedisCatalog
 from .credentials import RedisCredentials
 from .orders import RedisOrders
+from .payments import RedisPayments
 from .report import RedisReport
 from .review import RedisReview
 from .revoke import RedisRevocation
@@ -61,5 +62,5 @@ from .shows import RedisShows
 
 
 class RedisStore(RedisRevocation, RedisCatalog, RedisShows, RedisReport, RedisOrders, RedisReview,
-                 RedisCredentials):
+                 RedisCredentials, RedisPayments):
     """Store on Redis; see the module docstring for the key layout."""

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import replace
 
 from ...domain import inventory
 from ...domain.errors import NotFound
 from ...domain.events import OrderPlaced
+from ...domain.flash import RETURNING, returned_to_quota
 from ...domain.models import LineState, OrderStatus
-from .rows import _show_for
+from .rows import _show_for, save_show
 from .writer import BuyerState, Unit, WriterCache, nocase
 
 # The states counted against a buyer's cap, as SQL parameters.
@@ -212,7 +214,27 @@ def release_lines(
             move_stock(conn, unit, r["code"], r["variant"], delta)
         if delta.available > 0:
             freed.add((r["code"], r["variant"]))
+        if to == LineState.RELEASED and before in RETURNING:
+            give_back_flash(conn, unit, r, r["qty"])
     return freed
+
+
+def give_back_flash(conn: sqlite3.Connection, unit: Unit, line: sqlite3.Row, qty: int) -> None:
+    """Released flash-price units go back to their show's flash quota (domain/flash.py)."""
+    cache = unit.cache
+    owner = cache.owners.get(nocase(line["order_code"]))
+    if owner is None:
+        row = conn.execute("SELECT show_id, buyer FROM orders WHERE code = ?",
+                           (line["order_code"],)).fetchone()
+        if row is None:
+            return
+        owner = cache.owners[nocase(line["order_code"])] = (row[0], row[1])
+    show = _show_for(conn, unit, owner[0])
+    back = returned_to_quota(show.flash, line["code"], line["variant"], line["unit_price"],
+                             line["created_at"], qty)
+    if back and show.flash is not None:
+        save_show(conn, replace(show, flash=replace(show.flash, taken=show.flash.taken - back)),
+                  cache)
 
 
 def _open_order(conn: sqlite3.Connection, show_id: str, buyer: str) -> sqlite3.Row | None:

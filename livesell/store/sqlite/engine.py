@@ -134,6 +134,19 @@ MIGRATIONS: list[str] = [
     ALTER TABLE lines ADD COLUMN confidence REAL;
     ALTER TABLE lines ADD COLUMN said TEXT NOT NULL DEFAULT ''
     """,
+    # bank transfers and the money they brought to orders (store/sqlite/payments.py)
+    """
+    ALTER TABLE orders ADD COLUMN received INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE orders ADD COLUMN payment_flag TEXT NOT NULL DEFAULT '';
+    CREATE TABLE transfers (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        order_code TEXT,
+        doc TEXT NOT NULL,
+        recorded_at REAL NOT NULL
+    );
+    CREATE INDEX transfers_status ON transfers (status, recorded_at);
+    """,
 ]
 
 _STOP = object()

@@ -19,11 +19,12 @@ class SqliteReport(SqliteConnection):
             comments = {r[0]: r[1] for r in conn.execute(
                 "SELECT status, COUNT(*) FROM comments WHERE show_id = ? GROUP BY status",
                 (show_id,))}
+            # Grouped by order status too: paid and unpaid revenue (domain/report.py).
             lines = conn.execute(
-                "SELECT l.code, l.variant, l.state, SUM(l.qty) AS qty, "
+                "SELECT l.code, l.variant, l.state, o.status, SUM(l.qty) AS qty, "
                 "SUM(l.qty * l.unit_price) AS amount FROM lines l JOIN orders o "
                 "ON o.code = l.order_code WHERE o.show_id = ? GROUP BY l.code, l.variant, "
-                "l.state", (show_id,)).fetchall()
+                "l.state, o.status", (show_id,)).fetchall()
             minutes = conn.execute(
                 "SELECT CAST(l.created_at / 60 AS INTEGER) * 60 AS minute, SUM(l.qty), "
                 "SUM(l.qty * l.unit_price) FROM lines l JOIN orders o ON o.code = l.order_code "

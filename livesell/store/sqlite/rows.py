@@ -70,7 +70,7 @@ def order_from_row(conn: sqlite3.Connection, row: sqlite3.Row, audit: bool = Tru
         status=OrderStatus(row["status"]), lines=lines,
         contact=Contact(**json.loads(row["contact"])), version=row["version"],
         token=row["token"], created_at=row["created_at"], updated_at=row["updated_at"],
-        audit=trail,
+        audit=trail, received=row["received"], payment_flag=row["payment_flag"],
     )
 
 

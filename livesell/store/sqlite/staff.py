@@ -9,9 +9,18 @@ from collections.abc import Sequence
 from ...domain import inventory, orders
 from ...domain.capture import Note
 from ...domain.errors import Invalid, NotFound, SoldOut, StaleVersion
+from ...domain.flash import RETURNING
 from ...domain.models import Contact, LineState, Order
 from ..base import CaptureItem, Changed
-from .books import ACTIVE, _bump, audit, move_stock, promote_waitlist, release_lines
+from .books import (
+    ACTIVE,
+    _bump,
+    audit,
+    give_back_flash,
+    move_stock,
+    promote_waitlist,
+    release_lines,
+)
 from .capture import resolve_variant
 from .rows import _contact_doc, _show_for, load_order
 from .writer import Unit, WriterCache
@@ -95,6 +104,8 @@ def patch_order(conn: sqlite3.Connection, code: str, version: int,
                     freed |= release_lines(conn, unit, [r], LineState.RELEASED)
                 else:
                     conn.execute("UPDATE lines SET qty = qty - ? WHERE id = ?", (units, line_id))
+                    if LineState(r["state"]) in RETURNING:
+                        give_back_flash(conn, unit, r, units)
                     delta = inventory.stock_delta(LineState(r["state"]), LineState.RELEASED,
                                                   units)
                     if delta != inventory.StockDelta():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .catalog import SqliteCatalog
 from .credentials import SqliteCredentials
 from .orders import SqliteOrders
+from .payments import SqlitePayments
 from .report import SqliteReport
 from .review import SqliteReview
 from .revoke import SqliteRevocation
@@ -17,5 +18,5 @@ from .shows import SqliteShows
 
 
 class SqliteStore(SqliteRevocation, SqliteCatalog, SqliteShows, SqliteOrders, SqliteReview,
-                  SqliteReport, SqliteCredentials):
+                  SqliteReport, SqliteCredentials, SqlitePayments):
     """Store on SQLite. Writes go through one writer thread; reads through one reader."""

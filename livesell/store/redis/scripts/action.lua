@@ -15,7 +15,7 @@ end
 
 local freed = {}
 for _, line in ipairs(o.lines) do
-  local v = release(line, line_after(action, line.state))
+  local v = release(line, line_after(action, line.state), o)
   if v then freed[v.id] = v end
 end
 audit(o.code, ARGV[6], action, '')

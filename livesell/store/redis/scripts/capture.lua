@@ -50,7 +50,7 @@ local function capture_one(req)
     else
       local freed, names, seen = {}, {}, {}
       for _, line in ipairs(chosen) do
-        local v = release(line, 'released')
+        local v = release(line, 'released', o)
         if v then freed[v.id] = v end
         if not seen[line.code] then
           seen[line.code] = true

@@ -174,14 +174,40 @@ local function add_line(o, line)
   set_state(line, state, isnull(line.expires_at) and nil or line.expires_at)
 end
 
--- Returns the variant when the move freed units for the waitlist.
-local function release(line, to)
+-- Units of a released line that go back to the flash quota: the twin of
+-- domain/flash.py returned_to_quota (tests/store/test_flash_parity.py).
+local function flash_return(flash, line, qty)
+  if isnull(flash) or qty <= 0 then return 0 end
+  if fold(flash.code) ~= fold(line.code) then return 0 end
+  if not isnull(flash.variant) and fold(flash.variant) ~= fold(line.variant) then return 0 end
+  if tonumber(line.unit_price) ~= tonumber(flash.price) then return 0 end
+  if tonumber(line.created_at) < tonumber(flash.started_at or 0) then return 0 end
+  return math.max(0, math.min(qty, flash.taken or 0))
+end
+
+-- Released flash-price units of order ``o`` go back to its show's quota.
+local function give_back_flash(o, line, qty)
+  if not o then return end
+  local show = show_of(o.show_id)
+  local back = show and flash_return(show.flash, line, qty) or 0
+  if back > 0 then
+    show.flash.taken = show.flash.taken - back
+    defer('HINCRBY', k('show', o.show_id), 'taken', -back)
+  end
+end
+
+-- Returns the variant when the move freed units for the waitlist. With the line's order,
+-- released flash units also go back to the quota.
+local function release(line, to, o)
   local before = line.state
   if before == to then return nil end
   set_state(line, to, nil)
   local a, h, s = stock_delta(before, to, line.qty)
   local v = variant(line.code, line.variant)
   if a ~= 0 or h ~= 0 or s ~= 0 then move_stock(v, a, h, s) end
+  if to == 'released' and (before == 'held' or before == 'confirmed') then
+    give_back_flash(o, line, line.qty)
+  end
   if a > 0 then return v end
   return nil
 end

@@ -7,7 +7,7 @@ for _, lid in ipairs(ids) do
   local o = order(redis.call('HGET', k('lineorder'), lid))
   local line = o and find_line(o, tonumber(lid))
   if line and line.state == 'held' and tonumber(line.expires_at) <= NOW then
-    local v = release(line, 'released')
+    local v = release(line, 'released', o)
     if v then freed[v.id] = v end
     if not hit[o.code] then
       hit[o.code] = o

@@ -42,9 +42,10 @@ for _, item in ipairs(isnull(items) and {} or items) do
     for _, take in ipairs(give_back(rows, current - item.qty)) do
       local line, units = by_id[take[1]], take[2]
       if units == line.qty then
-        local fv = release(line, 'released')
+        local fv = release(line, 'released', o)
         if fv then freed[fv.id] = fv end
       else
+        if line.state == 'held' or line.state == 'confirmed' then give_back_flash(o, line, units) end
         line.qty = line.qty - units
         local a, h, s = stock_delta(line.state, 'released', units)
         if a ~= 0 or h ~= 0 or s ~= 0 then

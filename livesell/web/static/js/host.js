@@ -2,6 +2,7 @@
 import "./connectors.js";
 import { api, baseUrl, clearNotice, connectStaff, el, notify, num, show, sku, t, vnd } from "./console.js";
 import "./host_booth.js";
+import "./payments.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
 const state = { lineup: [], pinned: show.pinned, pinnedVariant: show.pinned_variant ?? null,
@@ -154,8 +155,9 @@ function renderFlash() {
     if (seconds <= 0) { state.flash = null; renderFlash(); return; }
     const clock = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
     const quota = flash.quantity ? ` · ${flash.taken || 0}/${flash.quantity}` : "";
+    const out = flash.quantity && (flash.taken || 0) >= flash.quantity ? ` · ${t("console.flash.sold_out")}` : "";
     text.textContent = t("console.flash.running", { code: sku(flash.code, flash.variant || ""),
-      price: vnd(flash.price), left: clock }) + quota;
+      price: vnd(flash.price), left: clock }) + quota + out;
   };
   text.classList.add("live");
   stop.hidden = false;
@@ -167,6 +169,15 @@ function applyStats(stats) {
   document.getElementById("stat-viewers").textContent = num(stats.viewers);
   document.getElementById("stat-opm").textContent = num(stats.orders_per_min);
   document.getElementById("stat-revenue").textContent = vnd(stats.revenue);
+  document.getElementById("stat-paid").textContent = vnd(stats.paid);
+  document.getElementById("stat-unpaid").textContent = vnd(stats.unpaid);
+  // Flash units taken move with every order: keep "4/10" (and "HẾT SUẤT") live here too.
+  const flash = stats.flash;
+  if (flash && state.flash && flash.started_at === state.flash.started_at
+      && flash.taken !== state.flash.taken) {
+    state.flash = { ...state.flash, taken: flash.taken };
+    renderFlash();
+  }
   for (const level of stats.products || []) setLevel(level);
 }
 

@@ -3,6 +3,7 @@
 // the row, and the conflict is said out loud rather than retried silently.
 import { api, clearNotice, connectStaff, el, lang, notify, show, sku, t, vnd } from "./console.js";
 import { confidenceText, reasonText } from "./reading.js";
+import { payTools, watchTransfers } from "./payments.js";
 
 const base = `/api/shows/${encodeURIComponent(show.id)}`;
 const orders = new Map(); // code -> order
@@ -99,6 +100,7 @@ function buildRow(order) {
     el("span", { class: "total" }, vnd(order.total))),
   lines,
   el("div", { class: "contact muted" }, contactText || t("console.contact.none")),
+  payTools(order),
   actions);
   row.addEventListener("click", (event) => {
     if (!event.target.closest("button")) select(order.code, false);
@@ -382,11 +384,12 @@ async function start() {
       productFilter.append(el("option", { value: product.code }, `${product.code} — ${product.name}`));
     }
   }
-  connectStaff({
+  const socket = connectStaff({
     connect: sync,
     order: (order) => upsert(order, { fresh: loaded && !orders.has(order.code) }),
     review: addReview,
   });
+  watchTransfers(socket);
 }
 
 counts();
