@@ -249,8 +249,13 @@ async def run_case(store: str, sync: str, rate: float, duration: float, batch: i
         "balanced": balanced, "errors": sum(v for k, v in counts.items() if k.startswith("http")),
         "viewers": viewers, "rss_start_mb": rss0 / 1024, "rss_end_mb": rss1 / 1024,
         "fds_start": fds0, "fds_end": fds1,
-        "pushes_per_viewer_s": (sum(w.get("received", 0) for w in watched) / viewers
+        # every push a viewer got (stock, ticker, comment feed, or one merged tick frame)
+        "pushes_per_viewer_s": (sum(w.get("pushes", 0) for w in watched) / viewers
                                 / result["window"] if viewers else None),
+        "stock_per_viewer_s": (sum(w.get("received", 0) for w in watched) / viewers
+                               / result["window"] if viewers else None),
+        "cpu_us_per_delivery": (cpu / max(sum(w.get("pushes", 0) for w in watched), 1) * 1e6
+                                if viewers else None),
         # the worst node's p99 (with two nodes, the relayed side's)
         "viewer": max((w.get("latency_ms") or {} for w in watched),
                       key=lambda s: s.get("p99") or 0, default={}),
@@ -303,13 +308,16 @@ def main(argv: list[str] | None = None) -> int:
                           file=sys.stderr)
     headers = ["store", "sync", "nodes", "viewers", "offered/s", "comments/s", "reserv./s",
                "http p50 ms", "http p99 ms", "staff p50 ms", "staff p99 ms", "server µs/comment",
-               "pushes/viewer/s", "viewer p99 ms", "RSS MB start→end", "open files start→end",
+               "pushes/viewer/s", "stock pushes/viewer/s", "server µs/delivery", "viewer p99 ms",
+               "RSS MB start→end", "open files start→end",
                "oversell", "books"]
     body = table(headers, [
         [r["store"], r["sync"], r["nodes"], r["viewers"], r["rate"], f"{r['comments_s']:.0f}",
          f"{r['reservations_s']:.0f}", r["http"]["p50"], r["http"]["p99"], r["staff"]["p50"],
          r["staff"]["p99"], f"{r['cpu_us_per_comment']:.0f}",
          f"{r['pushes_per_viewer_s']:.1f}" if r["pushes_per_viewer_s"] is not None else "-",
+         f"{r['stock_per_viewer_s']:.1f}" if r["stock_per_viewer_s"] is not None else "-",
+         f"{r['cpu_us_per_delivery']:.1f}" if r["cpu_us_per_delivery"] is not None else "-",
          r["viewer"].get("p99", "-"),
          f"{r['rss_start_mb']:.0f}→{r['rss_end_mb']:.0f}", f"{r['fds_start']}→{r['fds_end']}",
          r["oversell"],

@@ -2,7 +2,8 @@
 
 Each viewer is a bare asyncio protocol (uvloop) that does the WebSocket upgrade by hand, reads
 the Engine.IO open packet, joins ``/live`` with ``{"show": ...}``, answers Engine.IO pings
-(``2`` -> ``3``) and WebSocket pings, and counts ``42/live,["stock",...]`` frames. The send time
+(``2`` -> ``3``) and WebSocket pings, and counts ``42/live,["stock",...]`` frames (and merged
+``42/live,["tick",{"stock":...`` frames), besides every push of any kind. The send time
 ``"t":`` is found with ``bytes.find`` (no JSON parsing) and the latency goes into a 0.1 ms
 histogram, so the client stays cheap next to the server it measures.
 
@@ -39,6 +40,8 @@ from bench.common import raise_fd_limit, self_cpu_seconds, summarize
 
 HIST_BINS = 100_000  # 0.1 ms bins up to 10 s; the last bin holds everything slower
 STOCK_PREFIX = b'42/live,["stock"'
+TICK_STOCK_PREFIX = b'42/live,["tick",{"stock":'  # a merged tick frame with a stock part
+SNAPSHOT_PREFIX = b'42/live,["snapshot"'
 EVENT_PREFIX = b"42"
 CONNECT_PREFIX = b"40"
 T_KEY = b'"t":'
@@ -108,6 +111,7 @@ class Viewer(asyncio.Protocol):
         "first_at",
         "joined",
         "received",
+        "pushes",
         "version",
     )
 
@@ -124,6 +128,7 @@ class Viewer(asyncio.Protocol):
         self.first_at = 0.0
         self.joined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.received = 0
+        self.pushes = 0  # every push after the snapshot, of any event name
         self.version = 0
 
     # -- asyncio.Protocol -------------------------------------------------------------------
@@ -204,8 +209,9 @@ class Viewer(asyncio.Protocol):
 
     # -- Engine.IO / Socket.IO --------------------------------------------------------------
     def on_message(self, msg: bytes, now_ms: float) -> None:
-        if msg.startswith(STOCK_PREFIX):
+        if msg.startswith(STOCK_PREFIX) or msg.startswith(TICK_STOCK_PREFIX):
             self.received += 1
+            self.pushes += 1
             if not self.stalled:
                 stats = self.gen.stats
                 stats.received += 1
@@ -225,6 +231,8 @@ class Viewer(asyncio.Protocol):
         elif msg == b"2":
             self.transport.write(PONG_FRAME)  # type: ignore[union-attr]
         elif msg.startswith(EVENT_PREFIX):
+            if not msg.startswith(SNAPSHOT_PREFIX):
+                self.pushes += 1
             if not self.first_at:
                 self.first_at = time.monotonic()  # e.g. a snapshot on connect
         elif msg.startswith(CONNECT_PREFIX):
@@ -357,6 +365,7 @@ class LoadGen:
         return {
             "event": "final",
             "received": sum(v.received for v in healthy),
+            "pushes": sum(v.pushes for v in healthy),
             "latency_ms": Stats.hist_summary(self.stats.total_hist),
             "errors": dict(self.stats.errors.most_common(5)),
             "closed": self.stats.closed,

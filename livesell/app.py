@@ -27,7 +27,7 @@ from .capture.service import CaptureService
 from .capture.views import ShowViews
 from .config import Settings
 from .connectors.runner import connectors_ctx
-from .http import api_orders, api_shows, booth, consoles, ops, pages
+from .http import api_orders, api_shows, booth, buyers, consoles, customers, ops, pages
 from .http import connectors as connector_routes
 from .http import payments as payment_routes
 from .http.auth import principal_for_token
@@ -97,8 +97,9 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app = web.Application(client_max_size=settings.max_body_bytes,
                           middlewares=[security_headers, polling_limit,
                                        errors_middleware, ops.context_middleware])
+    secret = session_key(settings)
     setup_session(app, EncryptedCookieStorage(
-        session_key(settings), cookie_name="livesell_session", httponly=True,
+        secret, cookie_name="livesell_session", httponly=True,
         secure=settings.cookie_secure, samesite="Lax", max_age=12 * 3600))
     app[keys.SETTINGS] = settings
     app[keys.TOKEN_CACHE] = {}
@@ -110,6 +111,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app[keys.SERVICE] = CaptureService(app[keys.STORE], app[keys.BUS], settings, clock)
     app[keys.VIEWS] = ShowViews(app[keys.STORE], settings.ticker_size, clock)
     app.cleanup_ctx.append(_store_ctx)
+    buyers.setup(app, secret)
+    customers.setup(app)
 
     from .realtime.buyers import setup_buyers
     from .realtime.hub import RealtimeHub, setup_realtime
@@ -122,7 +125,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     app[keys.HUB] = RealtimeHub(
         settings, store=app[keys.STORE], views=app[keys.VIEWS], service=app[keys.SERVICE],
         clock=clock, tokens=functools.partial(principal_for_token, app), manager=manager,
-        token_cache=app[keys.TOKEN_CACHE])
+        token_cache=app[keys.TOKEN_CACHE], buyers=app[keys.BUYERS])
     setup_realtime(app, app[keys.HUB], app[keys.BUS])
     setup_buyers(app)
     app.cleanup_ctx.append(_sweeper_ctx)

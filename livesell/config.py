@@ -93,6 +93,10 @@ class Settings:
     # -- payments (bank transfers) --
     bank_webhook_key: str = ""
     payment_grace_minutes: int = 60
+    # -- buyers: site identity and anti-hoarding limits
+    buyer_cookie_days: int = 180
+    anonymous_max_units: int = 3
+    address_max_holds: int = 30
     # -- platform connectors (Facebook Page webhooks, health) --
     facebook_verify_token: str = ""
     facebook_app_secret: str = ""
@@ -135,6 +139,8 @@ _POSITIVE = {
     "payment_grace_minutes",
     "connector_watchdog_seconds",
 }
+
+_POSITIVE |= {"buyer_cookie_days", "anonymous_max_units", "address_max_holds"}
 
 
 def setting_names() -> list[str]:

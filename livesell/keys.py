@@ -10,10 +10,12 @@ from .capture.bus import EventBus
 from .config import Settings
 
 if TYPE_CHECKING:
+    from .capture.customers import CustomerBook
     from .capture.payments import PaymentService
     from .capture.service import CaptureService
     from .capture.views import ShowViews
     from .connectors.supervisor import ConnectorRunner
+    from .http.buyer_ids import BuyerIds
     from .metrics import Metrics
     from .realtime.hub import RealtimeHub
     from .store.base import Store
@@ -24,6 +26,8 @@ BUS = web.AppKey("bus", EventBus)
 SERVICE: web.AppKey[CaptureService] = web.AppKey("service")
 VIEWS: web.AppKey[ShowViews] = web.AppKey("views")
 HUB: web.AppKey[RealtimeHub] = web.AppKey("hub")
+BUYERS: web.AppKey[BuyerIds] = web.AppKey("buyers")
+CUSTOMERS: web.AppKey[CustomerBook] = web.AppKey("customers")
 JINJA: web.AppKey[Any] = web.AppKey("jinja")
 CLOCK: web.AppKey[Any] = web.AppKey("clock")
 # token hash -> (when checked, Principal): known bearer tokens, kept briefly

@@ -17,6 +17,7 @@ from typing import Any
 from ..config import Settings
 from ..domain import limits
 from ..domain.errors import Invalid, NotFound, ShowClosed
+from ..domain.followup import read_follow_up
 from ..domain.models import (
     SOURCES,
     CaptureResult,
@@ -108,6 +109,7 @@ class CaptureService:
         self.settings = settings
         self.clock = clock
         self._parsers: dict[str, tuple[float, tuple[Any, ...], Parser]] = {}
+        self.customers: Any = None  # the customer book, when the app has one (gate())
         self._shows: dict[str, tuple[float, Show]] = {}
         self.log_limits = LogLimiter(log)
         # told (sources, statuses, seconds) after each answered batch (metrics)
@@ -155,11 +157,20 @@ class CaptureService:
         return show
 
     async def ingest(self, show_id: str, batch: Sequence[Any],
-                     default_source: str = "webhook") -> list[CaptureResult]:
-        """Parse, store and act on a batch; answers come back only once all are committed."""
+                     default_source: str = "webhook",
+                     origin: str | None = None) -> list[CaptureResult]:
+        """Parse, store and act on a batch; answers come back only once all are committed.
+
+        ``origin`` (a viewer socket's client address, hashed) puts the batch under the
+        anti-hoarding limits: few units without a phone, bounded units per address."""
+        limits: dict[str, Any] = {} if origin is None else {
+            "anonymous_cap": self.settings.anonymous_max_units, "origin": origin,
+            "origin_cap": self.settings.address_max_holds}
         started = time.perf_counter()
         show = await self.live_show(show_id)
         parser = await self.parser_for(show)
+        if show.risky_customers and self.customers is not None:
+            await self.customers.book()  # fresh enough (rebuilt at most once a second)
         now = self.clock()
         answers: list[CaptureResult | None] = []
         requests: list[CaptureRequest] = []
@@ -180,11 +191,19 @@ class CaptureService:
                 continue
             intent = parser.parse(incoming.text)
             said = incoming.text[:SAID_CHARS]
+            follow = read_follow_up(incoming.text, intent, parser.parse)
+            if show.risky_customers and self.customers is not None:
+                held_back = self.customers.gate(show, comment.buyer, follow.kind,
+                                                bool(follow.phone))
+                if held_back:
+                    requests.append(CaptureRequest(comment, "review", reason=held_back))
+                    continue
             requests.append(CaptureRequest(
-                comment, intent.kind,
+                comment, follow.kind,
                 tuple(CaptureItem(i.code, i.variant, i.qty, intent.confidence, said)
-                      for i in intent.items),
-                intent.phone, intent.reason))
+                      for i in (intent.items if follow.items is None else follow.items)),
+                follow.phone, intent.reason, address=follow.address, note=follow.note,
+                **limits))
         captured = await self.store.capture(requests, now) if requests else []
         results = iter(captured)
         out: list[CaptureResult] = []
@@ -340,6 +359,11 @@ class CaptureService:
             # The size pinned for another product means nothing for this one.
             changes["pinned_variant"] = None
         return await self._update(show_id, changes)
+
+    async def set_risky_policy(self, show_id: str, policy: str) -> Show:
+        """What the show does with orders from customers whose history is risky."""
+        await self._get(show_id)
+        return await self._update(show_id, {"risky_customers": policy})
 
     async def stop_flash(self, show_id: str) -> Show:
         await self._get(show_id)

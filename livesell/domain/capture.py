@@ -101,11 +101,12 @@ def resolve_variant(show: Show, item: Item, is_listed: bool, catalog_code: str,
 def order_outcome(held: bool, waited: bool, notes: Sequence[Note]) -> tuple[CommentStatus, bool]:
     """An order comment's status, and whether it also goes to the review queue.
 
-    Only a per-buyer limit and nothing placed: refused, no review needed. Anything placed:
+    Only caps (per buyer, without a phone, per address) and nothing placed: refused, no
+    review needed. Anything placed:
     ordered (or waitlisted), with a review when some item needs a person. Nothing placed for
     another reason: review.
     """
-    limit_only = len(notes) == 1 and notes[0].kind == NoteKind.LIMIT
+    limit_only = bool(notes) and all(n.kind == NoteKind.LIMIT for n in notes)
     if notes and not (held or waited):
         if limit_only:
             return CommentStatus.REJECTED, False

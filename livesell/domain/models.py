@@ -155,6 +155,9 @@ class Show:
     # Confirmed orders unpaid this many hours after confirmation are flagged, then released
     # (domain/payments.py deadline_step); None: no deadline.
     payment_hours: int | None = None
+    # Orders from customers whose history is risky: "" takes them, "phone" only with a phone
+    # in the comment, "review" only after staff approve them (domain.customers.gate).
+    risky_customers: str = ""
     # The Facebook post (page_post id) of the live video whose Page webhook comments feed
     # this show; empty when the show takes no Facebook webhook comments.
     facebook_post_id: str = ""
@@ -193,6 +196,7 @@ class OrderStatus(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    RETURNED = "returned"  # shipped, then refused or sent back by the buyer
 
 
 @dataclass(slots=True)
@@ -220,6 +224,7 @@ class OrderLine:
             "unit_price": self.unit_price, "state": self.state.value,
             "expires_at": self.expires_at, "amount": self.amount,
             "confidence": self.confidence, "said": self.said,
+            "comment_id": self.comment_id,  # the comment it came from (staff JSON only)
         }
 
 
@@ -300,6 +305,7 @@ class CommentStatus(StrEnum):
     DUPLICATE = "duplicate"
     REVIEW = "review"
     REJECTED = "rejected"
+    CONTACT = "contact"  # a follow-up set the phone or address of the buyer's order
 
 
 SOURCES = ("site", "facebook", "youtube", "twitch", "tiktok", "webhook", "sim",

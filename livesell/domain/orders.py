@@ -19,6 +19,9 @@ ACTIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus]] = {
     "cancel": (frozenset({OrderStatus.CAPTURED, OrderStatus.CONFIRMED}), OrderStatus.CANCELLED),
     "paid": (frozenset({OrderStatus.CONFIRMED}), OrderStatus.PAID),
     "shipped": (frozenset({OrderStatus.PAID}), OrderStatus.SHIPPED),
+    # The parcel came back (refused, or returned): counts in the customer's history. Units
+    # stay sold; staff restock what can be sold again.
+    "returned": (frozenset({OrderStatus.SHIPPED}), OrderStatus.RETURNED),
 }
 
 # Actions refused when nothing in the order is held: staff confirm what the buyer gets.

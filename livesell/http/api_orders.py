@@ -19,7 +19,7 @@ from .common import ok, parse_json
 from .hooks import verify_hook
 
 routes = web.RouteTableDef()
-ORDER_ACTIONS = ("confirm", "reject", "cancel", "paid", "shipped")
+ORDER_ACTIONS = ("confirm", "reject", "cancel", "paid", "shipped", "returned")
 
 
 def _batch(request: web.Request, comments: list[Any]) -> list[Any]:
@@ -67,7 +67,8 @@ async def list_orders(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     orders = await request.app[keys.STORE].list_orders(show.id, status)
     base = request.app[keys.SETTINGS].public_base
-    return ok({"orders": [o.to_json(audit=False, base_url=base) for o in orders]})
+    docs = [o.to_json(audit=False, base_url=base) for o in orders]
+    return ok({"orders": await request.app[keys.CUSTOMERS].annotate(docs)})
 
 
 @routes.get("/api/orders/{code}")
@@ -76,7 +77,9 @@ async def get_order(request: web.Request) -> web.Response:
     order = await request.app[keys.STORE].get_order(request.match_info["code"])
     if order is None:
         raise NotFound(f"order {request.match_info['code']} not found")
-    return ok(order.to_json(base_url=request.app[keys.SETTINGS].public_base))
+    (doc,) = await request.app[keys.CUSTOMERS].annotate(
+        [order.to_json(base_url=request.app[keys.SETTINGS].public_base)])
+    return ok(doc)
 
 
 @json_body(bodies.VERSION)

@@ -36,7 +36,7 @@ from .consoles import ConsoleNamespace, TokenCheck
 from .fanout import ViewerFanout
 from .packet_guard import guard_packets
 from .shows import Shows
-from .viewers import ViewerNamespace
+from .viewers import BuyerLookup, ViewerNamespace
 
 
 class RealtimeHub:
@@ -44,7 +44,8 @@ class RealtimeHub:
 
     def __init__(self, settings: Settings, *, store: Store, views: ShowViews,
                  service: CaptureService, clock: Callable[[], float], tokens: TokenCheck,
-                 manager: Any = None, token_cache: dict[str, Any] | None = None) -> None:
+                 manager: Any = None, token_cache: dict[str, Any] | None = None,
+                 buyers: BuyerLookup | None = None) -> None:
         self.settings = settings
         self.views = views
         origins: Any = list(settings.cors_allowed_origins) or None
@@ -64,7 +65,7 @@ class RealtimeHub:
         self.shows = Shows()
         self.live = ViewerNamespace(self.sio, self.fanout, self.shows, settings=settings,
                                     store=store, views=views, service=service, clock=clock,
-                                    relayed=self.relayed)
+                                    relayed=self.relayed, buyers=buyers)
         self.consoles = ConsoleNamespace(self.sio, self.staff_fanout, self.shows, store=store,
                                          tokens=tokens, viewer_count=self.fanout.count,
                                          clock=clock, relayed=self.relayed,

@@ -12,6 +12,10 @@ FLASH = "flash"
 TICKER = "ticker"
 COMMENT = "comment"
 SHOW = "show"
+# One frame per tick per show: {"stock"?, "flash"?, "ticker"?, "comment"?}, each part the
+# payload of the event of that name with its own version (realtime/ticks.py). The separate
+# events above stay valid: the late joiner's stock, pinned, flash and show still use them.
+TICK = "tick"
 
 # server -> consoles (/staff)
 ORDER = "order"

@@ -3,7 +3,8 @@
 Every node publishes its viewer pushes with ``sio.emit(room="show:ID", namespace="/live")``;
 AsyncRedisManager hands the message to this node and, through Redis pub/sub, to every other
 one. Instead of re-emitting it client by client, each node gives ``/live`` show pushes to its
-own encode-once fan-out. Console (``/staff``) events take the manager's normal path.
+own encode-once fan-out. Console (``/staff``) events take the manager's normal path. A node's
+own ``tick`` parts coming back are skipped: its tick wrote them to its viewers already.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class LiveRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         if (push is not None and message.get("namespace") == names.LIVE
                 and isinstance(room, str) and room.startswith("show:")
                 and not message.get("binary") and message.get("callback") is None):
+            if message.get("event") == names.TICK and message.get("host_id") == self.host_id:
+                return  # our own tick parts: this node's frame carried them already
             data = message["data"]
             payload = data[0] if isinstance(data, list) and len(data) == 1 else data
             await push(room.removeprefix("show:"), message["event"], payload)

@@ -26,6 +26,8 @@ class ShowState:
     orders_at: deque[float] = field(default_factory=deque)
     orders: dict[str, Order | None] = field(default_factory=dict)
     last_stock: dict[str, Any] | None = None  # the newest stock push, for late joiners
+    # parts of the next tick frame (this node's and those relayed from others): see ticks.py
+    outbox: dict[str, Any] = field(default_factory=dict)
     reviews: list[ReviewItem] = field(default_factory=list)
 
 

@@ -1,8 +1,9 @@
 """The ``/live`` namespace: viewers join a show, get its snapshot, then coalesced pushes.
 
-A tick at ``stock_push_hz`` sends each dirty show one ``stock`` push (read fresh from the
-store, so the last push is always the true value), one ``ticker`` batch and one ``comment``
-batch. A burst of 3,000 orders a second therefore costs a few broadcasts per show, not 3,000.
+A tick at ``stock_push_hz`` sends each show with news ONE ``tick`` frame (:mod:`.ticks`): its
+stock (read fresh from the store, so the last push is always the true value), its ticker
+batch and its comment batch, each part with its own version. A burst of 3,000 orders and
+comments a second therefore costs one broadcast per show and tick, not 3,000, nor three.
 Joiners within a second share one encoded snapshot; a viewer's comment is acknowledged with
 the same result as HTTP intake.
 """
@@ -14,8 +15,8 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import socketio  # type: ignore[import-untyped,unused-ignore]
 
@@ -26,7 +27,7 @@ from ..domain.errors import DomainError
 from ..log_limits import LogLimiter
 from ..netaddr import client_address, parse_networks
 from ..store.base import Store
-from . import names
+from . import names, ticks
 from .events import LIVE_COMMENT, scoped_comment_id, socket_event
 from .fanout import ViewerFanout
 from .framing import event_packet
@@ -39,12 +40,20 @@ log = logging.getLogger(__name__)
 SNAPSHOT_SECONDS = 1.0
 
 
+class BuyerLookup(Protocol):
+    """Who a viewer socket is (the signed buyer cookie) and its client address key."""
+
+    def buyer_of(self, cookies: Mapping[str, str]) -> str | None: ...
+    def origin_of(self, address: str) -> str: ...
+
+
 class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     """Viewers of shows: join, welcome, comments, and the pushes they receive."""
 
     def __init__(self, sio: socketio.AsyncServer, fanout: ViewerFanout, shows: Shows, *,
                  settings: Settings, store: Store, views: ShowViews, service: CaptureService,
-                 clock: Callable[[], float], relayed: bool) -> None:
+                 clock: Callable[[], float], relayed: bool,
+                 buyers: BuyerLookup | None = None) -> None:
         super().__init__(names.LIVE)
         self.sio = sio
         self.fanout = fanout
@@ -55,6 +64,7 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.service = service
         self.clock = clock
         self.relayed = relayed
+        self.buyers = buyers  # signed buyer ids and client-address keys (None: per socket)
         self.buckets = TokenBuckets(settings.comment_rate, settings.comment_burst)
         self.ip_buckets = TokenBuckets(settings.comment_rate * 5, settings.comment_burst * 5)
         self.trusted = parse_networks(settings.trusted_proxies)
@@ -63,7 +73,8 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # Loops also stop on this flag: a library deep in an emit may swallow a cancellation,
         # and a shutdown must never hang on it.
         self.running = True
-        self.viewers: dict[str, tuple[str, str]] = {}  # socket sid -> (show id, address)
+        # socket sid -> (show id, address, buyer id from the signed cookie or "")
+        self.viewers: dict[str, tuple[str, str, str]] = {}
         # show -> (built at, stock version, encoded packet)
         self._snapshots: dict[str, tuple[float, int, str]] = {}
         self._building: dict[str, asyncio.Future[tuple[int, str]]] = {}
@@ -96,12 +107,27 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await self.deliver(show_id, event, data)
 
     async def deliver(self, show_id: str, event: str, data: Any) -> None:
-        """Hand a push (ours, or relayed from another node) to this node's viewers."""
+        """Hand a push (ours, or relayed from another node) to this node's viewers. Another
+        node's tick parts wait for this node's next tick, to go out in its one frame."""
+        state = self.state(show_id)
+        if event == names.TICK:
+            ticks.merge(state.outbox, data, state.last_stock)
+            return
         if event == names.STOCK and isinstance(data, dict):
-            state = self.state(show_id)
             if state.last_stock is None or data.get("v", 0) >= state.last_stock.get("v", 0):
                 state.last_stock = data
         await self.fanout.broadcast(show_id, event, data)
+
+    async def send_frame(self, show_id: str, state: ShowState) -> None:
+        """Write what waits in the show's outbox to its viewers here, as one tick frame."""
+        if not state.outbox:
+            return
+        frame = ticks.frame(state.outbox, self.next_version)
+        state.outbox = {}
+        stock = frame.get(names.STOCK)
+        if stock is not None:
+            state.last_stock = stock
+        await self.fanout.broadcast(show_id, names.TICK, frame)
 
     async def push_show(self, show_id: str) -> None:
         """Pinned product and flash deal changed: push both now (rare, not coalesced)."""
@@ -117,41 +143,51 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.push(show_id, names.SHOW, {"v": version, **snapshot["show"]})
 
     async def tick(self) -> None:
-        """Push what changed since the last tick, for every show with viewers."""
+        """Send every show with news one frame: its stock, ticker and comment feed changes."""
         self.fanout.catch_up()  # viewers skipped while slow get the latest value now
         for show_id, state in list(self.shows.items()):
-            if state.stock_dirty or state.ticker or state.comments:
+            if state.stock_dirty or state.ticker or state.comments or state.outbox:
                 # what this tick pushes is news to a shared snapshot: joiners get a new one
                 self._snapshots.pop(show_id, None)
             if self.fanout.count(show_id) == 0 and not state.stock_dirty:
                 state.ticker.clear()
                 state.comments.clear()
+                state.outbox.clear()
                 continue
-            if state.stock_dirty:
-                state.stock_dirty = False
-                show = await self.store.get_show(show_id)
-                if show is not None:
-                    state.lineup = frozenset(show.lineup)
-                    version, stock = await self.views.stock(show)
-                    # "t": when it left the server (ms), so clients can tell how fresh it is
-                    await self.push(show_id, names.STOCK, {
-                        "v": version, "t": round(time.time() * 1000, 1), "stock": stock})
-                    now = self.clock()
-                    if show.flash is not None and show.flash.ends_at > now:
-                        # flash units taken move with the stock: keep "2/20 taken" live
-                        await self.push(show_id, names.FLASH, {
-                            "v": self.next_version(), "flash": show.flash.to_json(),
-                            "server_time": now})
-            if state.ticker:
-                items = [self.views.public_item(e) for e in state.ticker]
-                state.ticker.clear()
-                await self.push(show_id, names.TICKER,
-                                            {"v": self.next_version(), "items": items})
-            if state.comments:
-                items = [self.views.public_item(e) for e in state.comments]
-                state.comments.clear()
-                await self.push(show_id, names.COMMENT,
-                                            {"v": self.next_version(), "items": items})
+            parts = await self._parts(show_id, state)
+            if parts and self.relayed:
+                # the other nodes merge these into their own next frame (relay.py skips ours)
+                await self.sio.emit(names.TICK, parts, room=names.show_room(show_id),
+                                    namespace=names.LIVE)
+            ticks.merge(state.outbox, parts, state.last_stock)
+            await self.send_frame(show_id, state)
+
+    async def _parts(self, show_id: str, state: ShowState) -> dict[str, Any]:
+        """What changed in a show since the last tick, as the parts of a tick frame."""
+        parts: dict[str, Any] = {}
+        if state.stock_dirty:
+            state.stock_dirty = False
+            show = await self.store.get_show(show_id)
+            if show is not None:
+                state.lineup = frozenset(show.lineup)
+                version, stock = await self.views.stock(show)
+                # "t": when it left the server (ms), so clients can tell how fresh it is
+                parts[names.STOCK] = {"v": version, "t": round(time.time() * 1000, 1),
+                                      "stock": stock}
+                now = self.clock()
+                if show.flash is not None and show.flash.ends_at > now:
+                    # flash units taken move with the stock: keep "2/20 taken" live
+                    parts[names.FLASH] = {"v": self.next_version(),
+                                          "flash": show.flash.to_json(), "server_time": now}
+        if state.ticker:
+            parts[names.TICKER] = {"v": self.next_version(),
+                                   "items": [self.views.public_item(e) for e in state.ticker]}
+            state.ticker.clear()
+        if state.comments:
+            parts[names.COMMENT] = {"v": self.next_version(),
+                                    "items": [self.views.public_item(e) for e in state.comments]}
+            state.comments.clear()
+        return parts
 
     async def run_ticks(self) -> None:
         period = 1.0 / self.settings.stock_push_hz
@@ -183,9 +219,11 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         request = environ.get("aiohttp.request")
         ip = client_address(request.remote, request.headers.get("X-Forwarded-For"),
                             self.trusted) if request is not None else "?"
-        # (show, address) in one tuple: at 10,000 viewers a session dict each is real memory.
-        # The fan-out is the show's room: no Socket.IO room is needed on /live.
-        self.viewers[sid] = (show_id, ip)
+        buyer = (self.buyers.buyer_of(request.cookies)
+                 if request is not None and self.buyers is not None else None)
+        # (show, address, buyer) in one tuple: at 10,000 viewers a session dict each is real
+        # memory. The fan-out is the show's room: no Socket.IO room is needed on /live.
+        self.viewers[sid] = (show_id, ip, buyer or "")
         self.state(show_id)
         self.sio.start_background_task(self._welcome, sid, show_id)
         return True
@@ -244,16 +282,20 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     @socket_event(LIVE_COMMENT)
     async def on_comment(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         """A viewer's comment from the page; the ack is the same result as HTTP intake."""
-        show_id, ip = self.viewers.get(sid, ("", "?"))
+        show_id, ip, buyer = self.viewers.get(sid, ("", "?", ""))
         if not self.buckets.take(sid) or not self.ip_buckets.take(ip):
             return {"status": "rejected", "reason": "rate_limited"}
-        author = sid
+        # a buyer is a person (invariant 9): the signed cookie's id when the page gave one,
+        # else this socket alone (scripts), under the same limits; comment ids are scoped to
+        # that buyer, so nobody can replay another's id
+        author = buyer or sid
         comment = {"source": "site",
                    "id": scoped_comment_id(author, data["id"] or uuid.uuid4().hex),
                    "author": {"id": author, "name": data["name"][:80]},
                    "text": data["text"]}
+        origin = self.buyers.origin_of(ip) if self.buyers is not None else None
         try:
-            results = await self.service.ingest(show_id, [comment], "site")
+            results = await self.service.ingest(show_id, [comment], "site", origin=origin)
         except DomainError as exc:
             return {"status": "rejected", "reason": exc.code}
         result = results[0]

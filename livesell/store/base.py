@@ -35,6 +35,12 @@ class CaptureRequest:
     phone: str | None = None
     reason: str = ""
     reject: str = ""  # set when the intake refuses the comment (too long...); stored anyway
+    # -- buyers: follow-ups and anti-hoarding limits (0 / "": no limit)
+    address: str = ""  # a delivery address read from a follow-up comment (kind "contact")
+    note: str = ""  # what looked like contact details but was unclear: for staff to read
+    anonymous_cap: int = 0  # units the buyer may have in the show until a phone is known
+    origin: str = ""  # the client address the comment came from, as a keyed hash
+    origin_cap: int = 0  # units in open orders from that origin in the show
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +134,11 @@ class ReviewQueue(Protocol):
         self, review_id: int, items: Sequence[CaptureItem], actor: str, now: float
     ) -> Changed: ...
     async def dismiss_review(self, review_id: int, actor: str, now: float) -> ReviewItem: ...
+
+
+    # buyers: the comments behind an order (its lines and follow-ups), oldest first, as
+    # {"id", "source", "author_name", "text", "received_at", "status"}
+    async def order_comments(self, code: str) -> list[dict[str, Any]]: ...
 
 
 class Credentials(Protocol):

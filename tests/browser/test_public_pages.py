@@ -194,3 +194,30 @@ async def test_live_state_drops_pushes_older_than_it_holds(
         return [...kept, live.state.stock.A2];
     }""")
     assert held == [70, "A1", 59]
+
+
+async def test_a_tick_frame_applies_each_part_by_its_own_version(
+        browser: Browser, live_client: TestClient) -> None:
+    show_id = await seed_show(live_client)
+    page = await open_page(browser, f"{base_url(live_client)}/s/{show_id}")
+    held = await page.evaluate("""async () => {
+        const { LiveShow } = await import("/static/js/live.js");
+        const live = new LiveShow("x");
+        const seen = [];
+        for (const kind of ["stock", "ticker", "comment"]) {
+            live.addEventListener(kind, () => seen.push(kind));
+        }
+        live._snapshot({ show: { id: "x" }, lineup: [], stock: { A2: 80 }, version: 10 });
+        live._tick({ stock: { v: 12, t: 1, stock: { A2: 70 } },
+                     ticker: { v: 100, items: [{ name: "A", code: "A2", qty: 1 }] },
+                     comment: { v: 101, items: [{ name: "A", text: "one" }] } });
+        // A late frame: its stock and ticker parts are older than what is held and are
+        // dropped; its comment part is newer and still applies.
+        live._tick({ stock: { v: 11, t: 1, stock: { A2: 75 } },
+                     ticker: { v: 99, items: [{ name: "B", code: "A2", qty: 9 }] },
+                     comment: { v: 102, items: [{ name: "C", text: "two" }] } });
+        return { stock: live.state.stock.A2, ticker: live.state.ticker.map((i) => i.name),
+                 comments: live.state.comments.map((i) => i.text), seen };
+    }""")
+    assert held == {"stock": 70, "ticker": ["A"], "comments": ["one", "two"],
+                    "seen": ["stock", "ticker", "comment", "comment"]}

@@ -69,14 +69,23 @@ async def test_two_nodes_share_stock_and_fan_out(tmp_path: Path, prefix: str) ->
     console = socketio.AsyncClient(reconnection=False)
     orders_seen: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     stock_seen: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    frames: list[dict[str, Any]] = []
+    others: list[str] = []
 
     @console.on("order", namespace="/staff")  # type: ignore[misc]
     async def on_order(data: dict[str, Any]) -> None:
         await orders_seen.put(data)
 
-    @viewer.on("stock", namespace="/live")  # type: ignore[misc]
-    async def on_stock(data: dict[str, Any]) -> None:
-        await stock_seen.put(data)
+    @viewer.on("tick", namespace="/live")  # type: ignore[misc]
+    async def on_tick(data: dict[str, Any]) -> None:
+        # one frame per node-B tick, carrying node A's parts (relayed) merged with B's own
+        frames.append(data)
+        if "stock" in data:
+            await stock_seen.put(data["stock"])
+
+    @viewer.on("*", namespace="/live")  # type: ignore[misc]
+    async def on_other(event: str, *args: Any) -> None:
+        others.append(event)
 
     try:
         async with aiohttp.ClientSession() as session:
@@ -120,6 +129,12 @@ async def test_two_nodes_share_stock_and_fan_out(tmp_path: Path, prefix: str) ->
 
             pushed = await asyncio.wait_for(final_stock(), 5)
             assert pushed["stock"]["A1:1kg"] == 0
+            # no separate stock/ticker/comment pushes, and each part's versions only rise
+            assert set(others) <= {"snapshot", "pinned", "flash", "show"}, others
+            for kind in ("stock", "ticker", "comment"):
+                versions = [f[kind]["v"] for f in frames if kind in f]
+                assert versions == sorted(versions) and len(set(versions)) == len(versions)
+            assert any("ticker" in f for f in frames)
 
             async def honey_order() -> dict[str, Any]:
                 while True:

@@ -16,20 +16,34 @@ from livesell.app import create_app
 from livesell.config import Settings
 from livesell.domain.masking import contains_phone
 from livesell.realtime.shows import FEED_PER_PUSH
+from livesell.realtime.ticks import PARTS
 from tests.conftest import ROLE_TOKENS, Clock, comment, post_comments, seed_show
 
 
 class Listener:
-    """A socket.io client that queues every event it receives, for deadline-based waits."""
+    """A socket.io client that queues every event it receives, for deadline-based waits.
+
+    A ``tick`` frame is queued as itself, then as one event per part (``stock``, ``flash``,
+    ``ticker``, ``comment``), the way the page applies it."""
 
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
         self.client = socketio.AsyncClient(reconnection=False)
         self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self.seen: list[tuple[str, Any]] = []
+        self.frames: list[dict[str, Any]] = []
 
         async def catch_all(event: str, *args: Any) -> None:
-            item = (event, args[0] if args else None)
+            data = args[0] if args else None
+            if event == "tick":
+                self.frames.append(data)
+                await self.events.put((event, data))
+                for kind in PARTS:
+                    if kind in data:
+                        self.seen.append((kind, data[kind]))
+                        await self.events.put((kind, data[kind]))
+                return
+            item = (event, data)
             self.seen.append(item)
             await self.events.put(item)
 
@@ -125,6 +139,7 @@ async def test_stock_pushes_are_coalesced_and_end_true(ticked_by_hand: TestClien
     final = await v.until("stock", lambda d: d["stock"]["A2"] == 0)
     ticker = await v.next("ticker")
     assert [name for name, _ in v.seen if name == "stock"] == ["stock"]
+    assert len(v.frames) == 1
     assert final["v"] >= snapshot["version"]
     assert len(ticker["items"]) == FEED_PER_PUSH
     await post_comments(client, show, [comment("late", "hủy A2", author="u0-0")])
@@ -132,6 +147,45 @@ async def test_stock_pushes_are_coalesced_and_end_true(ticked_by_hand: TestClien
     again = await v.until("stock", lambda d: d["stock"]["A2"] == 1)
     assert again["v"] > final["v"]
     assert [name for name, _ in v.seen if name == "stock"] == ["stock", "stock"]
+
+
+async def test_a_burst_within_one_tick_reaches_a_viewer_as_one_frame(
+        ticked_by_hand: TestClient, listeners: list[Listener]) -> None:
+    client = ticked_by_hand
+    live = client.app[keys.HUB].live
+    show = await seed_show(client)
+    v = await viewer(client, show, listeners)
+    await v.next("snapshot")
+    frames: list[dict[str, Any]] = []
+    available = 80
+    for round_ in range(3):
+        # orders and chat from many buyers, all between two ticks
+        orders = [comment(f"o{round_}-{i}", "A2", author=f"o{round_}-{i}") for i in range(12)]
+        chat = [comment(f"c{round_}-{i}", f"đẹp quá {round_}-{i}", author=f"c{round_}-{i}")
+                for i in range(12)]
+        await asyncio.gather(*(post_comments(client, show, [o, c])
+                               for o, c in zip(orders, chat, strict=True)))
+        available -= len(orders)
+        await live.tick()
+        await live.tick()  # nothing new since the last tick: no frame
+        frames.append(await v.next("tick"))
+    await post_comments(client, show, [comment("last", "A2", author="last")])
+    await live.tick()
+    frames.append(await v.next("tick"))
+    available -= 1
+    # one frame per tick with news, nothing else: no separate stock, ticker or comment push
+    assert [name for name, _ in v.seen if name not in PARTS] == ["snapshot"]
+    assert v.frames == frames
+    for frame in frames[:3]:
+        assert set(frame) >= {"stock", "ticker", "comment"}
+        assert len(frame["ticker"]["items"]) == 12 and len(frame["comment"]["items"]) >= 12
+    assert frames[3]["stock"]["stock"]["A2"] == available
+    for kind in ("stock", "ticker", "comment"):
+        versions = [f[kind]["v"] for f in frames if kind in f]
+        assert versions == sorted(versions) and len(set(versions)) == len(versions), kind
+    # the last frame holds the true value
+    snap = await (await client.get(f"/api/shows/{show}")).json()
+    assert snap["stock"]["A2"] == available == frames[-1]["stock"]["stock"]["A2"]
 
 
 async def test_pin_and_flash_reach_viewers(client: TestClient,
@@ -197,12 +251,14 @@ async def test_public_payloads_never_carry_a_phone_or_full_name(
                      name="Nguyễn Văn Phúc Hậu") for i in range(40)]
     storm += [comment(f"q{i}", f"ship về {phones[i % 5]} nha", author=f"q{i}",
                       name="Lê Thị Thu") for i in range(10)]
-    await post_comments(client, show, storm)
-    await v.until("comment", lambda d: any("ship" in i["text"] for i in d["items"]))
+    answers = await post_comments(client, show, storm)
+    # "ship về <phone>" is a contact follow-up: it never reaches the public feed at all
+    assert {a["status"] for a in answers[40:]} == {"ignored"}
+    await v.until("comment", lambda d: any("sdt" in i["text"] for i in d["items"]))
     # the tick sends the ticker batch before the comment batch
     assert any(name == "ticker" for name, _ in v.seen)
     public = json.dumps(v.seen, ensure_ascii=False)
-    assert not contains_phone(public)
+    assert not contains_phone(public) and "ship" not in public
     assert "Nguyễn Văn Phúc Hậu" not in public and "Nguyễn V. P. H." in public
     snap = await (await client.get(f"/api/shows/{show}")).text()
     assert not contains_phone(snap) and "Lê Thị Thu" not in snap

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from livesell.domain.flash import returned_to_quota
 from livesell.domain.models import FlashDeal
+from livesell.store.redis.lua import rules_source
 from tests.store.conftest import REDIS_URL
 
 pytestmark = pytest.mark.redis
@@ -33,7 +34,7 @@ stamps = st.floats(min_value=1_799_999_990, max_value=1_800_000_010, allow_nan=F
 @pytest.fixture(scope="module")
 def script() -> str:
     folder = resources.files("livesell.store.redis").joinpath("scripts")
-    return folder.joinpath("common.lua").read_text("utf-8") + BODY
+    return rules_source() + folder.joinpath("common.lua").read_text("utf-8") + BODY
 
 
 @pytest.fixture

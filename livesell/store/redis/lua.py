@@ -24,10 +24,10 @@ from ...domain import inventory, orders
 
 # script name -> the files it is made of, in order
 LAYOUT: dict[str, tuple[str, ...]] = {
-    "capture": ("common", "items", "capture"),
-    "review": ("common", "items", "review"),
+    "capture": ("common", "limits", "items", "buyers", "capture"),
+    "review": ("common", "limits", "items", "review"),
     "action": ("common", "action"),
-    "patch": ("common", "items", "patch"),
+    "patch": ("common", "limits", "items", "patch"),
     "expire": ("common", "expire"),
     "dismiss": ("common", "dismiss"),
     "products": ("common", "products"),

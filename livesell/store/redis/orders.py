@@ -41,7 +41,9 @@ class RedisOrders(RedisConnection):
                 "items": [{"code": i.code, "variant": i.variant, "qty": i.qty,
                            "confidence": i.confidence, "said": i.said} for i in req.items],
                 "phone": req.phone, "reason": req.reason, "reject": req.reject,
-                "token": _token()}
+                "token": _token(), "address": req.address, "note": req.note,
+                "origin": req.origin, "anonymous_cap": req.anonymous_cap,
+                "origin_cap": req.origin_cap}
 
     def _capture_args(self, reqs: Sequence[CaptureRequest], now: float) -> list[Any]:
         docs = [self._capture_doc(r) for r in reqs]

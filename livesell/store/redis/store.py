@@ -28,6 +28,8 @@ far above what a show's comments need; more viewers scale by more app nodes, not
     {p}:wait:CODE:label           zset   waitlisted line ids by arrival (FCFS)
     {p}:holds                     zset   held line ids by expiry (the sweeper's index)
     {p}:review:ID                 string review item JSON
+    {p}:ordercomments:CODE        list   comment keys that acted on an order (may repeat)
+    {p}:origin:ID:HASH            set    open site orders opened from one client address
     {p}:token / {p}:user          hash   credential hash -> JSON
 
 Scripts (``scripts/*.lua``, see ``lua``) are called by SHA, reloaded on
@@ -53,6 +55,7 @@ from __future__ import annotations
 
 from .catalog import RedisCatalog
 from .credentials import RedisCredentials
+from .customers import RedisCustomers
 from .orders import RedisOrders
 from .payments import RedisPayments
 from .report import RedisReport
@@ -62,5 +65,5 @@ from .shows import RedisShows
 
 
 class RedisStore(RedisRevocation, RedisCatalog, RedisShows, RedisReport, RedisOrders, RedisReview,
-                 RedisCredentials, RedisPayments):
+                 RedisCredentials, RedisPayments, RedisCustomers):
     """Store on Redis; see the module docstring for the key layout."""

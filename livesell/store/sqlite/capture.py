@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
 from ...domain import capture as decide
 from ...domain import inventory, orders, reasons
-from ...domain.capture import Note
+from ...domain.capture import Note, NoteKind
 from ...domain.events import CommentReceived, OrderPlaced, ReviewAdded
 from ...domain.models import (
     CaptureResult,
@@ -27,6 +28,7 @@ from ...domain.models import (
     ShowStatus,
 )
 from ..base import Captured, CaptureItem, CaptureRequest
+from . import buyers as buyers_db
 from .books import (
     _available,
     _bump,
@@ -107,6 +109,7 @@ def resolve_variant(
 def add_items(
     conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment, comment_id: int | None,
     items: Sequence[CaptureItem], phone: str | None, actor: str, *, capped: bool = True,
+    limits: CaptureRequest | None = None,
 ) -> tuple[str | None, bool, bool, list[Note]]:
     """Hold or waitlist each item in the buyer's open order: (order, held?, waitlisted?, notes)."""
     cache = unit.cache
@@ -136,9 +139,17 @@ def add_items(
                 notes.append(decide.limit_note(show.max_per_buyer, code))
             if qty == 0:
                 continue
+            if buyers_db.limits_apply(limits):
+                assert counted is not None and limits is not None
+                qty, cut = buyers_db.room(conn, show, buyer, limits, phone,
+                                          sum(counted.values()), qty)
+                notes.extend(Note(NoteKind.LIMIT, n) for n in cut)
+                if qty == 0:
+                    continue
         opened = order is None
         if order is None:
             order = _new_order(conn, unit, show, comment, phone)
+            buyers_db.mark_origin(conn, order, limits)
         available = _available(conn, cache, code, label)
         held, waiting = inventory.split_reservation(available, qty)
         if held:
@@ -255,7 +266,7 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         status, reason = CommentStatus.REJECTED, "show_ended"
     elif req.kind == "order":
         order, held, waited, notes = add_items(conn, unit, show, c, comment_id, req.items,
-                                               req.phone, actor)
+                                               req.phone, actor, limits=req)
         status, review = decide.order_outcome(held, waited, notes)
         reason = decide.reason_of(notes)
         if review:
@@ -264,6 +275,21 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         order = cancel_items(conn, unit, show, c, comment_id, [i.code for i in req.items], actor)
         status = CommentStatus.CANCELLED if order else CommentStatus.IGNORED
         reason = "" if order else "nothing to cancel"
+        if order is None and (late := buyers_db.after_confirm(conn, show.id, c.buyer,
+                                                               "cancel")) is not None:
+            order, status, reason = late[0], CommentStatus.REVIEW, late[1]
+            add_review(conn, unit, c.show_id, c, comment_id, reason)
+    elif req.kind in ("reduce", "change"):
+        order, status, reason = buyers_db.apply_change(conn, unit, show, c, comment_id, req,
+                                                       actor, sys.modules[__name__])
+        if status == CommentStatus.REVIEW:
+            add_review(conn, unit, c.show_id, c, comment_id, reason)
+    elif req.kind == "contact":
+        order = buyers_db.set_contact(conn, unit, show, c, comment_id, req.phone, req.address,
+                                      req.note, actor)
+        status, reason = buyers_db.contact_outcome(order, req.note)
+        if status == CommentStatus.REVIEW:
+            add_review(conn, unit, c.show_id, c, comment_id, reason)
     elif req.kind == "question":
         status = CommentStatus.QUESTION
     elif req.kind == "review":
@@ -273,7 +299,7 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         status = CommentStatus.IGNORED
     conn.execute("UPDATE comments SET status = ?, order_code = ?, reason = ? WHERE id = ?",
                  (status.value, order, reason, comment_id))
-    if status != CommentStatus.REJECTED:
+    if status != CommentStatus.REJECTED and req.kind != "contact":  # contact: never public
         unit.events.append(CommentReceived(c.show_id, c.author_name, c.text, status.value, now))
     token = unit.tokens.get(order, "") if order else ""
     if order and not token:

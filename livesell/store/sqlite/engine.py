@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .buyers import MIGRATION as SQLITE_BUYERS_MIGRATION
 from .health import unavailable_error
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX transfers_status ON transfers (status, recorded_at);
     """,
+    SQLITE_BUYERS_MIGRATION,
 ]
 
 _STOP = object()

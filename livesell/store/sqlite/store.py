@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .catalog import SqliteCatalog
 from .credentials import SqliteCredentials
+from .customers import SqliteCustomers
 from .orders import SqliteOrders
 from .payments import SqlitePayments
 from .report import SqliteReport
@@ -18,5 +19,5 @@ from .shows import SqliteShows
 
 
 class SqliteStore(SqliteRevocation, SqliteCatalog, SqliteShows, SqliteOrders, SqliteReview,
-                  SqliteReport, SqliteCredentials, SqlitePayments):
+                  SqliteReport, SqliteCredentials, SqlitePayments, SqliteCustomers):
     """Store on SQLite. Writes go through one writer thread; reads through one reader."""

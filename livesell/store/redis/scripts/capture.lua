@@ -16,7 +16,9 @@ local function capture_one(req)
   if show == nil then return refusal('not_found', 'show ' .. req.show_id .. ' not found') end
 
   local c = {buyer = req.source .. ':' .. req.author_id, author_name = req.author_name,
-             text = req.text}
+             text = req.text, origin = req.origin, anonymous_cap = req.anonymous_cap,
+             origin_cap = req.origin_cap,
+             limited = (req.anonymous_cap or 0) > 0 or (req.origin_cap or 0) > 0}
   local comment_id = nextval('comment')
   local actor = 'comment:' .. req.source
   local phone = req.phone
@@ -47,6 +49,11 @@ local function capture_one(req)
     if #chosen == 0 then
       o = nil
       status, reason = 'ignored', 'nothing to cancel'
+      local late, alert = after_confirm(show.id, c.buyer, 'cancel')
+      if late then
+        o, status, reason = late, 'review', alert
+        add_review(show.id, c, comment_id, ckey, reason)
+      end
     else
       local freed, names, seen = {}, {}, {}
       for _, line in ipairs(chosen) do
@@ -63,6 +70,19 @@ local function capture_one(req)
       promote_all(freed)
       status, reason = 'cancelled', ''
     end
+  elseif req.kind == 'reduce' or req.kind == 'change' then
+    o, status, reason = apply_change(show, c, comment_id, req, actor)
+    if status == 'review' then add_review(show.id, c, comment_id, ckey, reason) end
+  elseif req.kind == 'contact' then
+    o = set_contact(show, c, comment_id, phone, req.address, req.note, actor)
+    if req.note ~= '' then
+      status, reason = 'review', CONTACT_NOTE
+      add_review(show.id, c, comment_id, ckey, reason)
+    elseif o then
+      status, reason = 'contact', ''
+    else
+      status, reason = 'ignored', 'no order to attach to'
+    end
   elseif req.kind == 'question' then
     status = 'question'
   elseif req.kind == 'review' then
@@ -73,12 +93,13 @@ local function capture_one(req)
   end
 
   local order_code = o and o.code or ''
+  if order_code ~= '' then defer('RPUSH', k('ordercomments', up(order_code)), ckey) end
   defer('HSET', ckey, 'id', comment_id, 'show_id', req.show_id, 'source', req.source,
         'source_id', req.source_id, 'author_id', req.author_id, 'author_name', req.author_name,
         'text', req.text, 'received_at', req.received_at, 'status', status,
         'order', order_code, 'reason', reason)
   defer('HINCRBY', k('show', req.show_id, 'comments'), status, 1)
-  if status ~= 'rejected' then
+  if status ~= 'rejected' and req.kind ~= 'contact' then  -- contact details: never public
     U.events[#U.events + 1] = {'comment', req.show_id, req.author_name, req.text, status}
   end
   flush()

@@ -146,7 +146,10 @@ local function bump(o, status)
   o.updated_at = NOW_S
   if status and status ~= o.status then
     -- Only a captured order is the buyer's open cart; leaving that state frees the slot.
-    if o.status == 'captured' then defer('HDEL', k('open', o.show_id), o.buyer) end
+    if o.status == 'captured' then
+      defer('HDEL', k('open', o.show_id), o.buyer)
+      if o.origin then defer('SREM', k('origin', o.show_id, o.origin), o.code) end
+    end
     o.status = status
   end
   U.odirty[up(o.code)] = o

@@ -57,6 +57,10 @@ local function new_order(show, c, phone, token)
   defer('HSET', k('open', show.id), c.buyer, code)
   defer('ZADD', k('show', show.id, 'orders'), NOW_S, code)
   defer('SADD', k('buyer', show.id, c.buyer), code)
+  if c.origin and c.origin ~= '' then
+    o.origin = c.origin
+    defer('SADD', k('origin', show.id, c.origin), code)
+  end
   local codes = buyer_orders(show.id, c.buyer)
   codes[#codes + 1] = code
   return o
@@ -81,6 +85,12 @@ local function add_items(show, c, comment_id, items, phone, actor, capped, token
       qty = capped_qty(item.qty, have, show.max_per_buyer)
       if qty < item.qty then notes[#notes + 1] = limit_note(show.max_per_buyer, v.code) end
       go = qty > 0
+      if go and buyer_room and c.limited then
+        local cut
+        qty, cut = buyer_room(show, c, phone, qty)
+        for _, n in ipairs(cut) do notes[#notes + 1] = note('limit', n) end
+        go = qty > 0
+      end
     end
     if go then
       if o == nil then

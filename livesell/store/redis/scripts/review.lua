@@ -22,6 +22,7 @@ item.order = o.code
 defer('SET', rkey, cjson.encode(item))
 local status = held and 'ordered' or 'waitlisted'
 defer('HSET', item.ckey, 'status', status, 'order', o.code)
+defer('RPUSH', k('ordercomments', up(o.code)), item.ckey)
 defer('HINCRBY', k('show', item.show_id, 'comments'), f[6], -1)
 defer('HINCRBY', k('show', item.show_id, 'comments'), status, 1)
 flush()

@@ -181,7 +181,10 @@ end
 
 -- capture.order_outcome: the comment's status, and whether it goes to review too.
 local function order_outcome(held, waited, notes)
-  local limit_only = #notes == 1 and notes[1].kind == 'limit'
+  local limit_only = #notes > 0
+  for _, n in ipairs(notes) do
+    if n.kind ~= 'limit' then limit_only = false end
+  end
   if #notes > 0 and not (held or waited) then
     if limit_only then return 'rejected', false end
     return 'review', true

@@ -7,6 +7,8 @@
 import { ServerClock } from "./format.js";
 
 const KINDS = ["stock", "pinned", "flash", "show", "ticker", "comment"];
+// The parts of a "tick" frame (one per show and server tick), in the order they are applied.
+const TICK_PARTS = ["stock", "flash", "ticker", "comment"];
 
 export class LiveShow extends EventTarget {
   constructor(showId, { tickerSize = 20, feedSize = 50 } = {}) {
@@ -45,6 +47,7 @@ export class LiveShow extends EventTarget {
     });
     s.on("snapshot", (snap) => this._snapshot(snap));
     for (const kind of KINDS) s.on(kind, (push) => this._push(kind, push));
+    s.on("tick", (frame) => this._tick(frame));
     return this;
   }
 
@@ -87,6 +90,15 @@ export class LiveShow extends EventTarget {
     if (held !== undefined && v < held) return false;
     this.versions[kind] = v;
     return true;
+  }
+
+  /** One frame per server tick: each part is applied like the push of that name, with its
+   *  own version, so an older part is dropped while the newer ones of the frame still apply. */
+  _tick(frame) {
+    if (!frame || typeof frame !== "object") return;
+    for (const kind of TICK_PARTS) {
+      if (frame[kind] !== undefined) this._push(kind, frame[kind]);
+    }
   }
 
   _push(kind, push) {

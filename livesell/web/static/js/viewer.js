@@ -126,6 +126,13 @@ function drawLists() {
 
 // -- comment box ----------------------------------------------------------------------------
 
+// Limits the store names in its reason ("limit 3 without a phone", "limit 30 per address").
+function limitKey(reason) {
+  if (/without a phone/.test(reason)) return "limit_phone";
+  if (/per address/.test(reason)) return "limit_address";
+  return "";
+}
+
 function showResult(ack) {
   const out = $("c-result");
   out.replaceChildren();
@@ -137,11 +144,13 @@ function showResult(ack) {
     out.classList.add(status === "ordered" ? "ok" : "warn");
   } else if (status === "rejected") {
     const reason = ack.reason || "";
-    text = S[reason] || fill(S.rejected, { reason });
+    text = S[reason] || S[limitKey(reason)] || fill(S.rejected, { reason });
     out.classList.add("bad");
   } else {
-    text = S[status] || S.ignored;
+    text = fill(S[status] || S.ignored, { order: ack.order || "" });
   }
+  // Part of an order held, the rest over a limit: say how to get more.
+  if (status === "ordered" && S[limitKey(ack.reason || "")]) text += " " + S[limitKey(ack.reason)];
   out.append(el("span", "", text));
   // Only a same-site path from the ack becomes a link: the order page of this server.
   if (typeof ack.order_url === "string" && ack.order_url.startsWith("/o/")) {

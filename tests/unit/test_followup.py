@@ -1,0 +1,35 @@
+"""Follow-up comments: phone and address for the buyer's order, read beside the parser."""
+
+from __future__ import annotations
+
+from livesell.domain.followup import FollowUp, read_follow_up
+from livesell.domain.parser import LineupProduct, Parser
+
+PARSER = Parser([LineupProduct("A1", "Cua gạch", ("500g", "1kg")),
+                 LineupProduct("A2", "Cua muối", ("",))], "A1")
+
+
+def follow(text: str) -> FollowUp:
+    return read_follow_up(text, PARSER.parse(text))
+
+
+def test_phone_only_is_a_contact() -> None:
+    assert follow("sdt 0912 888 777") == FollowUp("contact", "0912888777")
+    assert follow("0912.888.777") == FollowUp("contact", "0912888777")
+
+
+def test_address_and_phone_together() -> None:
+    assert follow("sdt 0912888777 địa chỉ 15 Phan Đình Phùng p3 Bạc Liêu ạ") == FollowUp(
+        "contact", "0912888777", "15 Phan Đình Phùng p3 Bạc Liêu")
+    assert follow("giao 12 Lý Thường Kiệt P.5 Cà Mau") == FollowUp(
+        "contact", None, "12 Lý Thường Kiệt P.5 Cà Mau")
+
+
+def test_unclear_address_is_a_note_never_dropped() -> None:
+    assert follow("ship về Cà Mau nha") == FollowUp("contact", None, note="Cà Mau")
+
+
+def test_orders_and_chatter_are_left_to_the_parser() -> None:
+    assert follow("chốt A1 1kg 0912888777").kind == "order"
+    assert follow("hello shop").kind == "chat"
+    assert follow("huỷ A2").kind == "cancel"
