@@ -58,10 +58,10 @@ async def test_order_reload_cancel_returns_the_stock(browser: Browser,
     page = await open_page(browser, f"{base_url(live_client)}/s/{show_id}")
     counter = page.locator('#pinned [data-sku="A2"]')
     await say(page, "chốt A2 x2", "Đã giữ hàng cho bạn: DD-")
-    await expect(counter).to_have_text("còn 78 hộp")
+    await expect(counter).to_have_text("còn 78 hũ")
     await reload(page)
     await say(page, "huỷ", "Đã hủy")
-    await expect(counter).to_have_text("còn 80 hộp")
+    await expect(counter).to_have_text("còn 80 hũ")
     (order,) = await order_of(live_client, show_id)
     assert order["status"] == "cancelled"
 
@@ -76,10 +76,10 @@ async def test_the_cap_holds_across_reloads_until_a_phone(browser: Browser,
     await reload(page)
     text = await say(page, "chốt A2 x2", "bình luận số điện thoại")
     assert "DD-0001" in text  # the same order, one unit more
-    await expect(counter).to_have_text("còn 77 hộp")
+    await expect(counter).to_have_text("còn 77 hũ")
     await reload(page)
     await say(page, "chốt A2", "bình luận số điện thoại")
-    await expect(counter).to_have_text("còn 77 hộp")
+    await expect(counter).to_have_text("còn 77 hũ")
     await no_overflow(page)
     await page.screenshot(path=str(SCREENSHOTS / "viewer-limit-phone.png"), animations="disabled")
     await page.set_viewport_size(WIDE)  # type: ignore[arg-type]
