@@ -28,6 +28,7 @@ from .capture.views import ShowViews
 from .config import Settings
 from .connectors.runner import connectors_ctx
 from .http import api_orders, api_shows, booth, buyers, consoles, customers, ops, pages, staffwork
+from .http import connectors as connector_routes
 from .http import payments as payment_routes
 from .http.auth import principal_for_token
 from .http.common import errors_middleware
@@ -138,4 +139,5 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     consoles.setup(app)
     ops.setup(app)
     payment_routes.setup(app)
+    connector_routes.setup(app)
     return app

@@ -1,5 +1,5 @@
 """The ``livesell`` command: serve, import, token, user, backup, restore, parse, export,
-simulate."""
+connectors, simulate."""
 
 from __future__ import annotations
 
@@ -273,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     export_cmd.add_arguments(export)
     export.set_defaults(func=lambda args: export_cmd.run(
         args, _settings(args), lambda work: _with_store(_settings(args), work)))
+
+    from .commands import connectors as connectors_cmd
+
+    conn = sub.add_parser("connectors", help="check, list, start or stop platform connectors")
+    connectors_cmd.add_arguments(conn)
+    conn.set_defaults(func=connectors_cmd.run)
 
     try:
         from .commands import simulate as simulate_cmd

@@ -97,6 +97,13 @@ class Settings:
     buyer_cookie_days: int = 180
     anonymous_max_units: int = 3
     address_max_holds: int = 30
+    # -- platform connectors (Facebook Page webhooks, health) --
+    facebook_verify_token: str = ""
+    facebook_app_secret: str = ""
+    connector_watchdog_seconds: float = 120.0
+    facebook_page_token: str = ""
+    facebook_reply: str = "private"
+    facebook_graph_url: str = "https://graph.facebook.com"
     # staff work after the show (claims, exports)
     claim_seconds: int = 120
     export_default_weight_g: int = 500
@@ -125,6 +132,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "language": ("vi", "en"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
     "log_format": ("text", "json"),
+    "facebook_reply": ("private", "comment"),
 }
 _POSITIVE = {
     "port", "group_commit_max", "hold_minutes", "max_per_buyer", "max_qty", "max_comment_chars",
@@ -132,6 +140,7 @@ _POSITIVE = {
     "comment_rate", "comment_burst", "ping_interval", "viewer_max_buffer", "socket_max_message",
     "booth_hold_minutes", "booth_orders_per_minute", "image_max_bytes", "image_max_pixels",
     "payment_grace_minutes",
+    "connector_watchdog_seconds",
 }
 _POSITIVE.update({"claim_seconds", "export_default_weight_g"})
 

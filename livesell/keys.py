@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .capture.service import CaptureService
     from .capture.staffwork import StaffWork
     from .capture.views import ShowViews
+    from .connectors.supervisor import ConnectorRunner
     from .http.buyer_ids import BuyerIds
     from .metrics import Metrics
     from .realtime.hub import RealtimeHub
@@ -38,3 +39,4 @@ METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 LIFECYCLE: web.AppKey[dict[str, Any]] = web.AppKey("lifecycle")
 STAFFWORK: web.AppKey[StaffWork] = web.AppKey("staffwork")
 PAYMENTS: web.AppKey[PaymentService] = web.AppKey("payments")
+CONNECTORS: web.AppKey[ConnectorRunner] = web.AppKey("connectors")

@@ -141,7 +141,8 @@ def _connector_metrics(connectors: Mapping[str, Any]) -> Iterator[Metric]:
     now = time.time()
     for entry in connectors.get("connectors", ()):
         labels = (str(entry.get("show", "")), str(entry.get("name", entry.get("kind", ""))))
-        up.add_metric(labels, 1.0 if entry.get("state") in ("running", "connected") else 0.0)
+        up.add_metric(labels, 1.0 if entry.get("state") in ("running", "connected", "live",
+                                                           "quiet") else 0.0)
         last = entry.get("last_comment_at")
         if isinstance(last, int | float) and last > 0:
             lag.add_metric(labels, max(0.0, now - last))

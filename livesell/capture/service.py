@@ -280,14 +280,15 @@ class CaptureService:
 
     async def create_show(self, title: str, lineup: Sequence[str], stream_url: str = "",
                           hold_minutes: int | None = None, max_per_buyer: int | None = None,
-                          order_prefix: str | None = None) -> Show:
+                          order_prefix: str | None = None, facebook_post_id: str = "",
+                          talk_back: bool = False) -> Show:
         show = Show(
             id=secrets.token_hex(4), title=title, lineup=tuple(c.upper() for c in lineup),
             stream_url=stream_url,
             hold_minutes=hold_minutes or self.settings.hold_minutes,
             max_per_buyer=max_per_buyer or self.settings.max_per_buyer,
             order_prefix=order_prefix or self.settings.order_prefix,
-            created_at=self.clock(),
+            created_at=self.clock(), facebook_post_id=facebook_post_id, talk_back=talk_back,
         )
         return await self.store.create_show(show)
 
@@ -302,6 +303,16 @@ class CaptureService:
     async def schedule(self, show_id: str, starts_at: float | None) -> Show:
         """Plan (or clear) a show's start time, shown with a countdown before it goes live."""
         return await self._update(show_id, {"starts_at": starts_at})
+
+    async def set_facebook_post(self, show_id: str, post_id: str) -> Show:
+        """Route the Page webhook comments of this Facebook post to the show ("" stops it)."""
+        await self._get(show_id)
+        return await self._update(show_id, {"facebook_post_id": post_id})
+
+    async def set_talk_back(self, show_id: str, enabled: bool) -> Show:
+        """Turn replies to this show's buyers on their platforms on or off."""
+        await self._get(show_id)
+        return await self._update(show_id, {"talk_back": enabled})
 
     async def start_show(self, show_id: str) -> Show:
         show = await self._get(show_id)

@@ -34,6 +34,12 @@ FINAL_INTAKE_ERRORS: tuple[type[Exception], ...] = (ShowClosed, NotFound)
 MAX_RETRY_AFTER = 600.0
 
 
+def author(author_id: str, name: str) -> dict[str, str | None]:
+    """A comment's author as intake takes it: an id the platform did not give is left out
+    (intake then names the buyer by their name, or by the comment id), never sent empty."""
+    return {"id": author_id or None, "name": name}
+
+
 class Connector(Protocol):
     """A source of comments for one show. ``run`` returns when the platform's chat is over."""
 
@@ -185,6 +191,10 @@ class SeenWindow:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+    def recent(self, count: int) -> list[str]:
+        """The ``count`` most recently added ids, oldest first (what a cursor keeps)."""
+        return list(self._ids)[-count:] if count > 0 else []
 
     def add(self, ids: Iterable[str]) -> None:
         for cid in ids:

@@ -28,6 +28,9 @@ from .base import (
     redact,
     retry_after,
 )
+from .base import author as comment_author
+from .cursors import Cursor
+from .health import ConnectorHealth
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,8 @@ FIELDS = "id,message,from,created_time"
 # "temporary" errors: they come back as 400/403, yet they clear on their own.
 TRANSIENT_CODES = frozenset({"1", "2", "4", "17", "32", "341", "613", "80001"})
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError)
+# How many recently delivered ids the cursor keeps: enough to find our place after a restart.
+CURSOR_IDS = 300
 
 
 def error_reason(body: Any) -> str:
@@ -60,7 +65,7 @@ def to_comment(item: Any) -> Comment | None:
     # ``from`` is only present when the token may see the commenter; intake falls back to
     # the comment id as the buyer, so such viewers still get an order each.
     return {"source": "facebook", "id": str(item["id"]),
-            "author": {"id": str(author.get("id") or ""), "name": str(author.get("name") or "")},
+            "author": comment_author(str(author.get("id") or ""), str(author.get("name") or "")),
             "text": text}
 
 
@@ -79,6 +84,8 @@ class FacebookLive:
         self.live_video_id = live_video_id
         self.access_token = access_token
         self.url = f"{base_url.rstrip('/')}/{api_version}/{live_video_id}/comments"
+        self.base_url = base_url
+        self.api_version = api_version
         self.poll_seconds = poll_seconds
         self.max_pages = max_pages
         self.seen_window = seen_window
@@ -86,10 +93,19 @@ class FacebookLive:
         self.backoff_max = backoff_max
         self.request_timeout = request_timeout
         self.name = f"facebook {live_video_id}"
+        self.cursor_id = live_video_id
+        self.cursor: Cursor | None = None
+        self.health = ConnectorHealth(kind="facebook", name=self.name)
+        self.counted = 0  # distinct comments met on this video, for loss detection
 
     async def run(self, deliver: Deliver) -> None:
         """Poll until cancelled (a Facebook live video has no "chat over" signal)."""
         seen = SeenWindow(self.seen_window)
+        saved = await self.cursor.load() if self.cursor else {}
+        ids = saved.get("seen")
+        if isinstance(ids, list):
+            seen.add(str(i) for i in ids)
+        self.counted = max(self.counted, int(saved.get("count") or 0))
         backoff = Backoff(self.backoff_initial, self.backoff_max)
         intake_backoff = Backoff(self.backoff_initial, self.backoff_max)
         timeout = aiohttp.ClientTimeout(total=self.request_timeout)
@@ -112,33 +128,53 @@ class FacebookLive:
                     await backoff.wait()
                     continue
                 backoff.reset()
-                if fresh:
-                    await deliver_reliably(deliver, fresh, intake_backoff, self.name)
+                self.health.working()
+                comments, met = fresh
+                if comments:
+                    await deliver_reliably(deliver, comments, intake_backoff, self.name)
+                if met:
                     # Remembered only once captured: a failed intake is retried above and
                     # never leaves these ids looking "already delivered".
-                    seen.add(c["id"] for c in fresh)
+                    seen.add(met)
+                    self.counted += len(met)
+                    if self.cursor is not None:
+                        await self.cursor.save({"seen": seen.recent(CURSOR_IDS),
+                                                "count": self.counted})
+                if self.total is not None:
+                    self.health.missing = max(0, self.total - self.counted)
                 await asyncio.sleep(self.poll_seconds)
 
+    total: int | None = None  # Facebook's own count of the video's comments, when it gives one
+
     async def _fetch_new(self, session: aiohttp.ClientSession,
-                         seen: SeenWindow) -> list[Comment]:
-        """Comments not yet delivered, oldest first, reading back until a known one."""
+                         seen: SeenWindow) -> tuple[list[Comment], list[str]]:
+        """Comments not yet delivered, oldest first, reading back until a known one; and the
+        ids of every new item met (text or not)."""
         params = {"access_token": self.access_token, "order": "reverse_chronological",
-                  "fields": FIELDS, "filter": "stream", "limit": "100"}
+                  "fields": FIELDS, "filter": "stream", "limit": "100", "summary": "true"}
         fresh: dict[str, Comment] = {}
-        for _ in range(self.max_pages):
+        met: dict[str, None] = {}
+        for number in range(self.max_pages):
             page = await get_json(session, self.url, params, error_reason)
             data = page.get("data") if isinstance(page, dict) else None
             if not isinstance(data, list):
                 raise PlatformError(502, "malformed answer")
+            if number == 0:
+                summary = page.get("summary")
+                count = summary.get("total_count") if isinstance(summary, dict) else None
+                if isinstance(count, int):
+                    self.total = count
             reached_known = False
             for item in data:
-                comment = to_comment(item)
-                if comment is None:
+                cid = str(item.get("id") or "") if isinstance(item, dict) else ""
+                if not cid:
                     continue
-                if comment["id"] in seen:
+                if cid in seen:
                     reached_known = True
                     break
-                fresh.setdefault(comment["id"], comment)
+                met[cid] = None
+                if (comment := to_comment(item)) is not None:
+                    fresh.setdefault(cid, comment)
             paging = page.get("paging")
             paging = paging if isinstance(paging, dict) else {}
             cursors = paging.get("cursors")
@@ -146,9 +182,18 @@ class FacebookLive:
             if reached_known or not after or not paging.get("next"):
                 break
             params = {**params, "after": str(after)}
-        return list(reversed(fresh.values()))
+        else:
+            # Read max_pages of new comments and there are more: the older ones of this
+            # burst are not read. Say so instead of dropping them silently.
+            log.warning("%s: more than %d pages of new comments in one poll; older ones "
+                        "were not read (raise max_pages or lower poll_seconds)",
+                        self.name, self.max_pages)
+            self.health.warn(f"page limit reached: more than {self.max_pages} pages of new "
+                             "comments in one poll, older ones not read")
+        return list(reversed(fresh.values())), list(reversed(met))
 
     def _warn(self, what: str, exc: BaseException) -> None:
+        self.health.failed(f"{what}: {redact(str(exc), [self.access_token])}")
         log.warning("%s: %s (%s: %s); retrying", self.name, what, type(exc).__name__,
                     redact(str(exc), [self.access_token]))
 
@@ -196,6 +241,7 @@ class FacebookLiveStream:
         self.backoff_max = backoff_max
         self.request_timeout = request_timeout
         self.name = f"facebook stream {live_video_id}"
+        self.health = ConnectorHealth(kind="facebook_stream", name=self.name)
 
     async def run(self, deliver: Deliver) -> None:
         """Stream until cancelled; reconnects after every drop."""
@@ -225,6 +271,7 @@ class FacebookLiveStream:
                 except (*NETWORK_ERRORS, ValueError) as exc:
                     # ValueError: a line past aiohttp's limit; the stream is unusable as is.
                     self._warn("stream lost", exc)
+                self.health.reconnected()
                 await backoff.wait()
 
     async def _stream(self, session: aiohttp.ClientSession, params: dict[str, str],
@@ -248,5 +295,6 @@ class FacebookLiveStream:
         log.info("%s: stream closed by the server; reopening", self.name)
 
     def _warn(self, what: str, exc: BaseException) -> None:
+        self.health.failed(f"{what}: {redact(str(exc), [self.access_token])}")
         log.warning("%s: %s (%s: %s); retrying", self.name, what, type(exc).__name__,
                     redact(str(exc), [self.access_token]))

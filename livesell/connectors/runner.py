@@ -15,21 +15,21 @@ named by an environment variable (``api_key_env`` ...), so it stays out of confi
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from .. import keys
 from ..config import ConfigError
-from .base import FINAL_INTAKE_ERRORS, Backoff, Connector, Deliver
+from .base import Connector
 from .facebook import FacebookLive, FacebookLiveStream
+from .replies import ReplyQueue
+from .ssn import SocialStreamRelay
+from .supervisor import ConnectorRunner, ConnectorSpec, deliver_to, running, supervise
+from .tiktok import tiktok_chat
 from .twitch import TwitchChat
 from .youtube import YouTubeChat
 
@@ -37,12 +37,15 @@ if TYPE_CHECKING:
     from ..capture.service import CaptureService
 
 log = logging.getLogger(__name__)
+__all__ = ["ConnectorRunner", "ConnectorSpec", "connectors_ctx", "deliver_to", "make_runner",
+           "parse_connectors", "running", "supervise"]
 
-_COMMON = {"kind", "show", "backoff_initial", "backoff_max"}
+_COMMON = {"kind", "show", "backoff_initial", "backoff_max", "enabled"}
 # kind -> (factory, required keys, optional keys, credential keys)
 _KINDS: dict[str, tuple[Callable[..., Connector], set[str], set[str], set[str]]] = {
     "youtube": (YouTubeChat, set(), {"video_id", "live_chat_id", "base_url", "poll_seconds",
-                                     "request_timeout"}, {"api_key"}),
+                                     "request_timeout", "quota_per_day", "show_hours"},
+                {"api_key", "oauth_token"}),
     "twitch": (TwitchChat, {"channel"}, {"nick", "url", "open_timeout"}, {"oauth_token"}),
     "facebook": (FacebookLive, {"live_video_id"},
                  {"base_url", "api_version", "poll_seconds", "max_pages", "seen_window",
@@ -50,18 +53,12 @@ _KINDS: dict[str, tuple[Callable[..., Connector], set[str], set[str], set[str]]]
     "facebook_stream": (FacebookLiveStream, {"live_video_id"},
                         {"base_url", "comment_rate", "idle_seconds", "request_timeout"},
                         {"access_token"}),
+    "ssn": (SocialStreamRelay, set(), {"url", "open_timeout"}, {"session"}),
+    "tiktok": (tiktok_chat, {"unique_id"}, set(), set()),
 }
 _NUMBERS = {"backoff_initial", "backoff_max", "poll_seconds", "request_timeout",
-            "open_timeout", "max_pages", "seen_window", "idle_seconds"}
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectorSpec:
-    """One checked ``connectors:`` entry: which show it feeds, and the connector itself."""
-
-    kind: str
-    show: str
-    connector: Connector
+            "open_timeout", "max_pages", "seen_window", "idle_seconds", "quota_per_day",
+            "show_hours"}
 
 
 def parse_connectors(entries: Sequence[Mapping[str, Any]],
@@ -94,7 +91,7 @@ def parse_connectors(entries: Sequence[Mapping[str, Any]],
                     raise ConfigError(f"{where}: '{key}' must be a number") from None
                 if value <= 0:
                     raise ConfigError(f"{where}: '{key}' must be positive")
-                if key in ("max_pages", "seen_window"):
+                if key in ("max_pages", "seen_window", "quota_per_day"):
                     value = int(value)
             else:
                 value = str(value)
@@ -114,59 +111,29 @@ def parse_connectors(entries: Sequence[Mapping[str, Any]],
             connector = factory(**args)
         except ValueError as exc:
             raise ConfigError(f"{where}: {exc}") from None
-        specs.append(ConnectorSpec(kind, str(entry["show"]).strip(), connector))
+        enabled = entry.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ConfigError(f"{where}: 'enabled' must be true or false")
+        specs.append(ConnectorSpec(kind, str(entry["show"]).strip(), connector, enabled))
     return specs
 
 
-async def supervise(connector: Connector, deliver: Deliver, name: str,
-                    backoff: Backoff | None = None) -> None:
-    """Run a connector for the whole show: restart it after a crash, stop when it is done."""
-    backoff = backoff or Backoff(1.0, 60.0)
-    while True:
-        try:
-            await connector.run(deliver)
-        except FINAL_INTAKE_ERRORS as exc:
-            log.info("%s: stopped: %s", name, exc)
-            return
-        except Exception:
-            # A bug or a platform answer we did not expect must not end capture for the
-            # show: log it whole, wait, start over. Re-read comments come back "duplicate".
-            log.exception("%s: crashed; restarting", name)
-            await backoff.wait()
-            continue
-        log.info("%s: chat is over", name)
-        return
-
-
-def deliver_to(service: CaptureService, show: str, source: str) -> Deliver:
-    """The ``deliver`` callable for one connector: intake into ``show`` under ``source``."""
-    return functools.partial(service.ingest, show, default_source=source)
-
-
-@asynccontextmanager
-async def running(service: CaptureService,
-                  specs: Sequence[ConnectorSpec]) -> AsyncIterator[list[asyncio.Task[None]]]:
-    """Run each connector as a task while the block runs; cancel and await them after."""
-    tasks = []
-    for index, spec in enumerate(specs):
-        name = f"connector {index} ({spec.kind}, show {spec.show})"
-        deliver = deliver_to(service, spec.show, spec.connector.source)
-        tasks.append(asyncio.create_task(supervise(spec.connector, deliver, name), name=name))
-    try:
-        yield tasks
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+def make_runner(service: CaptureService, settings: Any,
+                replies: ReplyQueue | None = None) -> ConnectorRunner:
+    """The runner for the configured connectors (checked now: a bad entry fails at startup)."""
+    return ConnectorRunner(service, parse_connectors(settings.connectors),
+                           getattr(settings, "connector_watchdog_seconds", 120.0), replies)
 
 
 async def connectors_ctx(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: the configured connectors run while the app runs."""
-    entries = app[keys.SETTINGS].connectors
-    specs = parse_connectors(entries)
-    if specs:
-        log.info("starting %d platform connector(s)", len(specs))
-    async with running(app[keys.SERVICE], specs):
+    runner = app.get(keys.CONNECTORS)
+    if runner is None:
+        runner = app[keys.CONNECTORS] = make_runner(app[keys.SERVICE], app[keys.SETTINGS])
+    if runner.connectors:
+        log.info("starting %d platform connector(s)", len(runner.connectors))
+    runner.start_all()
+    try:
         yield
+    finally:
+        await runner.close()

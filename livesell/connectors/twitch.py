@@ -15,6 +15,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from .base import Backoff, Comment, Deliver, read_and_deliver, redact
+from .health import ConnectorHealth
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,18 @@ class TwitchChat:
         self.backoff_max = backoff_max
         self.open_timeout = open_timeout
         self.name = f"twitch #{self.channel}"
+        self.health = ConnectorHealth(kind="twitch", name=self.name)
+        self.connection: ClientConnection | None = None  # while joined; replies use it
+
+    async def say(self, text: str, reply_to: str = "") -> None:
+        """Send a chat message (as a reply to message ``reply_to``); needs a logged-in bot."""
+        if not self.oauth_token:
+            raise PermissionError("twitch replies need the bot's oauth_token")
+        ws = self.connection
+        if ws is None:
+            raise ConnectionError("not connected to Twitch chat")
+        tag = f"@reply-parent-msg-id={reply_to} " if reply_to else ""
+        await ws.send(f"{tag}PRIVMSG #{self.channel} :{' '.join(text.split())}")
 
     async def run(self, deliver: Deliver) -> None:
         """Read and deliver until cancelled; reconnects on every drop."""
@@ -124,8 +137,14 @@ class TwitchChat:
                 async with connect(self.url, open_timeout=self.open_timeout,
                                    close_timeout=2) as ws:
                     await self._login(ws)
-                    await self._read(ws, queue, backoff)
+                    self.connection = ws
+                    try:
+                        await self._read(ws, queue, backoff)
+                    finally:
+                        self.connection = None
             except (OSError, TimeoutError, websockets.WebSocketException, Reconnect) as exc:
+                self.health.failed(redact(f"{type(exc).__name__}: {exc}", [self.oauth_token]))
+                self.health.reconnected()
                 log.warning("%s: connection lost (%s: %s); reconnecting", self.name,
                             type(exc).__name__, redact(str(exc), [self.oauth_token]))
             await backoff.wait()
@@ -153,6 +172,7 @@ class TwitchChat:
                         queue.put_nowait(comment)
                 elif msg.command == "JOIN" and msg.prefix.startswith(f"{self.nick}!"):
                     log.info("%s: joined", self.name)
+                    self.health.working()
                     backoff.reset()  # joined and reading: the next drop retries quickly
                 elif msg.command == "RECONNECT":
                     raise Reconnect("server asked to reconnect")

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 import aiohttp
 
 from .base import Backoff, Comment, Deliver, PlatformError, deliver_reliably, get_json, redact
+from .base import author as comment_author
+from .cursors import Cursor
+from .health import ConnectorHealth
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +27,15 @@ CHAT_OVER = frozenset({"liveChatEnded", "liveChatDisabled", "liveChatNotFound"})
 # 403 reasons that clear within seconds, unlike a bad key or a spent daily quota.
 RATE_LIMITED = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError)
+# Quota units one liveChatMessages.list call costs, and a project's default daily quota.
+LIST_COST = 5
+DEFAULT_QUOTA = 10_000
+
+
+def budget_interval(quota_per_day: int, show_hours: float, cost: int = LIST_COST) -> float:
+    """The shortest poll interval (seconds) that lets the day's quota last the whole show."""
+    calls = max(1, quota_per_day // cost)
+    return show_hours * 3600.0 / calls
 
 
 def error_reason(body: Any) -> str:
@@ -51,13 +64,26 @@ def to_comment(item: Any) -> Comment | None:
         text = details.get("messageText") if isinstance(details, dict) else None
     if not isinstance(text, str):
         return None
-    return {
+    comment: Comment = {
         "source": "youtube",
         "id": str(item["id"]),
-        "author": {"id": str(author.get("channelId") or snippet.get("authorChannelId") or ""),
-                   "name": str(author.get("displayName") or "")},
+        "author": comment_author(str(author.get("channelId") or snippet.get("authorChannelId")
+                                  or ""), str(author.get("displayName") or "")),
         "text": text,
     }
+    if sent := published(snippet.get("publishedAt")):
+        comment["sent_at"] = sent
+    return comment
+
+
+def published(value: Any) -> float | None:
+    """An RFC 3339 ``publishedAt`` as epoch seconds."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 class YouTubeChat:
@@ -68,7 +94,8 @@ class YouTubeChat:
     def __init__(self, *, api_key: str, video_id: str = "", live_chat_id: str = "",
                  base_url: str = DEFAULT_BASE_URL, poll_seconds: float = 5.0,
                  backoff_initial: float = 1.0, backoff_max: float = 60.0,
-                 request_timeout: float = 30.0) -> None:
+                 request_timeout: float = 30.0, quota_per_day: int = DEFAULT_QUOTA,
+                 show_hours: float = 0.0, oauth_token: str = "") -> None:
         if not (video_id or live_chat_id):
             raise ValueError("youtube connector needs video_id or live_chat_id")
         self.api_key = api_key
@@ -80,6 +107,17 @@ class YouTubeChat:
         self.backoff_max = backoff_max
         self.request_timeout = request_timeout
         self.name = f"youtube {live_chat_id or video_id}"
+        # Polls never come faster than this, so the day's quota lasts the whole show
+        # (``show_hours`` set); 0 trusts YouTube's own pollingIntervalMillis.
+        self.min_interval = budget_interval(quota_per_day, show_hours) if show_hours else 0.0
+        self.quota_budget = quota_per_day
+        self.cursor_id = live_chat_id or video_id
+        self.chat_id = live_chat_id
+        self.oauth_token = oauth_token  # only to post replies; reading needs the API key
+        self.cursor: Cursor | None = None
+        self.health = ConnectorHealth(kind="youtube", name=self.name)
+        self.health.quota_budget = quota_per_day
+        self.health.quota_used = 0
 
     def _backoff(self) -> Backoff:
         return Backoff(self.backoff_initial, self.backoff_max)
@@ -90,6 +128,7 @@ class YouTubeChat:
         async with aiohttp.ClientSession(timeout=timeout) as session:
             backoff = self._backoff()
             chat_id = self.live_chat_id or await self._resolve(session, backoff)
+            self.chat_id = chat_id  # where replies go
             if not chat_id:
                 return
             await self._poll(session, chat_id, deliver, backoff)
@@ -130,13 +169,18 @@ class YouTubeChat:
                     backoff: Backoff) -> None:
         url = f"{self.base_url}/youtube/v3/liveChat/messages"
         intake_backoff = self._backoff()
-        page_token = ""
+        saved = await self.cursor.load() if self.cursor else {}
+        # Resume where the last run left off, if it read this same chat.
+        page_token = str(saved.get("token") or "") if saved.get("chat") == chat_id else ""
+        if page_token:
+            log.info("%s: resuming after a restart", self.name)
         while True:
             params = {"liveChatId": chat_id, "part": "snippet,authorDetails",
                       "key": self.api_key}
             if page_token:
                 params["pageToken"] = page_token
             try:
+                self.health.quota_used = (self.health.quota_used or 0) + LIST_COST
                 page = await get_json(session, url, params, error_reason)
                 if not isinstance(page, dict):
                     raise PlatformError(502, "malformed answer")
@@ -151,20 +195,29 @@ class YouTubeChat:
                 await backoff.wait()
                 continue
             backoff.reset()
+            self.health.working()
             batch = [c for item in page.get("items") or () if (c := to_comment(item))]
             if batch:
                 await deliver_reliably(deliver, batch, intake_backoff, self.name)
             # Only now, with the page safely captured, may the cursor move past it.
             page_token = str(page.get("nextPageToken") or page_token)
+            if self.cursor is not None:
+                await self.cursor.save({"chat": chat_id, "token": page_token})
             if page.get("offlineAt"):
                 log.info("%s: chat went offline", self.name)
                 return
             interval = page.get("pollingIntervalMillis")
             wait = interval / 1000 if isinstance(interval, int | float) else self.poll_seconds
+            if wait < self.min_interval:
+                wait = self.min_interval
+                self.health.warn(f"polling every {wait:.1f} s so the quota lasts the show")
+            self.health.poll_seconds = round(wait, 2)
             await asyncio.sleep(max(0.0, wait))
 
     async def _platform_error(self, exc: PlatformError, backoff: Backoff) -> None:
         self._warn("API error", exc)
+        if exc.reason in ("quotaExceeded", "dailyLimitExceeded"):
+            self.health.warn("YouTube quota spent for today; waiting for it to reset")
         if exc.transient or exc.reason in RATE_LIMITED:
             await backoff.wait(exc.retry_after)
         else:
@@ -173,5 +226,6 @@ class YouTubeChat:
             await backoff.wait_longest()
 
     def _warn(self, what: str, exc: BaseException) -> None:
+        self.health.failed(f"{what}: {redact(str(exc), [self.api_key])}")
         log.warning("%s: %s (%s: %s); retrying", self.name, what, type(exc).__name__,
                     redact(str(exc), [self.api_key]))

@@ -158,6 +158,11 @@ class Show:
     # Orders from customers whose history is risky: "" takes them, "phone" only with a phone
     # in the comment, "review" only after staff approve them (domain.customers.gate).
     risky_customers: str = ""
+    # The Facebook post (page_post id) of the live video whose Page webhook comments feed
+    # this show; empty when the show takes no Facebook webhook comments.
+    facebook_post_id: str = ""
+    # Talk back: reply to each buyer on their platform with what their comment made.
+    talk_back: bool = False
 
     def changed(self, changes: dict[str, Any]) -> Show:
         """A copy with some fields changed; ``flash`` and ``status`` may come as JSON values."""
@@ -303,7 +308,8 @@ class CommentStatus(StrEnum):
     CONTACT = "contact"  # a follow-up set the phone or address of the buyer's order
 
 
-SOURCES = ("site", "facebook", "youtube", "twitch", "tiktok", "webhook", "sim")
+SOURCES = ("site", "facebook", "youtube", "twitch", "tiktok", "webhook", "sim",
+           "instagram", "kick")
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,11 @@ LOW_CONFIDENCE = "low_confidence"  # :percent:reading
 UNKNOWN_VARIANT = "unknown_variant"  # :code:label
 BUYER_LIMIT = "buyer_limit"  # :max:code
 UNCLEAR = "unclear_order"
+# -- platform changes after capture (Facebook Page webhooks) ------------------------------
+EDITED = "edited_on_platform"  # :platform
+EDITED_ORDER = "edited_on_platform_order"  # :platform:order
+DELETED = "deleted_on_platform"  # :platform
+DELETED_ORDER = "deleted_on_platform_order"  # :platform:order
 
 TEXTS: dict[str, tuple[str, str]] = {
     ORDER_CODE: ("đặt theo mã", "order by code"),
@@ -81,6 +86,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     UNKNOWN_VARIANT: ("{0} không có loại {1}", "unknown variant {1} of {0}"),
     BUYER_LIMIT: ("tối đa {0} mỗi người cho {1}", "limit {0} per buyer for {1}"),
     UNCLEAR: ("đơn chưa rõ", "unclear order"),
+    EDITED: ("bình luận đã sửa trên {0} sau khi ghi nhận",
+              "edited on {0} after capture"),
+    EDITED_ORDER: ("bình luận đã sửa trên {0} sau khi ghi nhận (đơn {1} giữ nguyên)",
+              "edited on {0} after capture (order {1} unchanged)"),
+    DELETED: ("người mua đã xóa bình luận trên {0}",
+              "deleted on {0} by the buyer"),
+    DELETED_ORDER: ("người mua đã xóa bình luận trên {0}; đơn {1} vẫn giữ, hãy hỏi lại người mua",
+              "deleted on {0} by the buyer; order {1} kept, check with the buyer"),
 }
 _ARITY = {code: max((t.count("{") for t in texts), default=0) for code, texts in TEXTS.items()}
 

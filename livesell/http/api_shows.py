@@ -117,6 +117,7 @@ async def create_show(request: web.Request, body: dict[str, Any]) -> web.Respons
     show = await request.app[keys.SERVICE].create_show(
         body["title"], body["lineup"], body["stream_url"], body["hold_minutes"],
         body["max_per_buyer"], prefix.upper() if prefix else None,
+        body["facebook_post_id"], body["talk_back"],
     )
     if starts_at is not None:
         show = await request.app[keys.SERVICE].schedule(show.id, starts_at)

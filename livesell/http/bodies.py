@@ -15,7 +15,7 @@ from aiohttp import web
 
 from ..domain import limits as L
 from ..domain.catalog import CODE_RE
-from ..schema import Int, List, Obj, Raw, Str, optional
+from ..schema import Bool, Int, List, Obj, Raw, Str, optional
 from .common import read_json
 
 BodyHandler = Callable[[web.Request, dict[str, Any]], Awaitable[web.StreamResponse]]
@@ -70,6 +70,10 @@ PRODUCT = Obj({
     }), max_items=L.MAX_VARIANTS, min_items=1),
 })
 
+# A Facebook post id: digits, maybe "<page>_<post>" (the show's live video post).
+FACEBOOK_POST_ID = Str(max_len=100, test=lambda t: t == "" or t.replace("_", "").isdigit(),
+                       hint="must be a Facebook post id like 123_456")
+
 SHOW = Obj({
     "title": Str(max_len=200, min_len=1),
     "lineup": List(CODE, max_items=L.MAX_LINEUP, min_items=1),
@@ -81,7 +85,11 @@ SHOW = Obj({
                                  hint="must be 1–6 letters or digits")),
     # epoch seconds or ISO 8601; checked by domain.booth.parse_start
     "starts_at": optional(Raw()),
+    "facebook_post_id": optional(FACEBOOK_POST_ID, ""),
+    "talk_back": optional(Bool(), False),
 })
+FACEBOOK_POST = Obj({"post_id": optional(FACEBOOK_POST_ID, "")})
+TALK_BACK = Obj({"enabled": Bool()})
 
 # "code" must be sent: a product code, or null to unpin.
 PIN = Obj({

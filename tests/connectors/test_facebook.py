@@ -50,7 +50,7 @@ def test_maps_comments() -> None:
         "author": {"id": "10", "name": "Trần Thị Bích"}, "text": "chốt A1 500g"}
     assert to_comment({"id": "987654_2", "attachment": {"type": "sticker"}}) is None
     assert to_comment({"id": "987654_3", "message": "A2"})["author"] == {  # type: ignore[index]
-        "id": "", "name": ""}
+        "id": None, "name": ""}
 
 
 async def test_pages_back_and_delivers_each_comment_once_in_order(

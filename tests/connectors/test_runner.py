@@ -53,7 +53,10 @@ def test_entries_are_checked_and_name_the_problem() -> None:
     assert spec.show == "s1" and isinstance(spec.connector, YouTubeChat)
     assert spec.connector.api_key == "from-env" and spec.connector.poll_seconds == 2.0
     bad: list[tuple[dict[str, Any], str]] = [
-        ({"kind": "tiktok", "show": "s1"}, "'kind' must be one of"),
+        ({"kind": "myspace", "show": "s1"}, "'kind' must be one of"),
+        ({"kind": "tiktok", "show": "s1"}, "'unique_id' is required"),
+        ({"kind": "ssn", "show": "s1"}, "needs session"),
+        ({"kind": "twitch", "show": "s1", "channel": "c", "enabled": "no"}, "true or false"),
         ({"kind": "twitch", "show": "s1"}, "'channel' is required"),
         ({"kind": "twitch", "channel": "c"}, "'show' is required"),
         ({"kind": "twitch", "show": "s1", "channel": "c", "chanel": "x"}, "unknown key 'chanel'"),

@@ -38,7 +38,7 @@ FIELDS = {
     "variant", "price", "seconds", "quantity", "delta", "version", "lines", "contact", "items",
     "qty", "name", "variants", "label", "stock", "description", "category", "ocop_stars",
     "producer", "origin", "comments", "show", "id", "author", "text", "source", "phone",
-    "address", "image", "certificates",
+    "address", "image", "certificates", "facebook_post_id", "talk_back", "post_id", "enabled",
 }
 # Objects whose keys are the fields the routes know, so checks go deeper than "not an object".
 SHAPED = st.recursive(
@@ -56,6 +56,8 @@ ROUTES = [
     ("POST", "/api/orders/{order}/{action}"), ("PATCH", "/api/orders/{order}"),
     ("POST", "/api/review/1/resolve"), ("POST", "/api/review/1/dismiss"),
     ("DELETE", "/api/shows/{show}/flash"), ("POST", "/hooks/comments/{source}"),
+    ("POST", "/api/shows/{show}/facebook"), ("POST", "/api/shows/{show}/talkback"),
+    ("POST", "/api/shows/{show}/connectors/{code}/{action}"),
 ]
 
 

@@ -47,6 +47,9 @@ class FakeYouTube:
         self.ended = False
         self.lookups = 0
         self.polls: list[tuple[float, str, int]] = []  # (loop time, pageToken, status)
+        self.oauth_token = "yt-oauth-token"
+        self.inserted: list[dict[str, Any]] = []  # liveChatMessages.insert bodies
+        self.insert_faults: deque[tuple[int, str]] = deque()
 
     def say(self, mid: str, text: str, channel: str = "UC1", name: str = "Viewer",
             kind: str = "textMessageEvent") -> None:
@@ -67,6 +70,7 @@ class FakeYouTube:
         app = web.Application()
         app.router.add_get("/youtube/v3/videos", self._videos)
         app.router.add_get("/youtube/v3/liveChat/messages", self._messages)
+        app.router.add_post("/youtube/v3/liveChat/messages", self._insert)
         return app
 
     @staticmethod
@@ -85,6 +89,22 @@ class FakeYouTube:
         if self.lookups > self.not_live_lookups:
             details["activeLiveChatId"] = self.chat_id
         return _json(200, {"items": [{"id": self.video_id, "liveStreamingDetails": details}]})
+
+    async def _insert(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.oauth_token}":
+            return self._error(401, "authError")
+        if request.query.get("part") != "snippet":
+            return self._error(400, "invalidPart")
+        if self.insert_faults:
+            status, reason = self.insert_faults.popleft()
+            return self._error(status, reason)
+        body = await request.json()
+        snippet = body.get("snippet", {})
+        if snippet.get("liveChatId") != self.chat_id:
+            return self._error(404, "liveChatNotFound")
+        self.inserted.append(body)
+        return _json(200, {"kind": "youtube#liveChatMessage", "id": f"LCI.{len(self.inserted)}",
+                           "snippet": snippet})
 
     async def _messages(self, request: web.Request) -> web.Response:
         now = asyncio.get_running_loop().time()
@@ -127,6 +147,9 @@ class FakeFacebook:
         self.polls: list[tuple[float, int]] = []  # (loop time, status)
         self.streams: list[asyncio.Queue[bytes | None]] = []  # one per open live stream
         self.stream_opens = 0
+        self.hidden = 0  # comments Facebook counts but never lists (so they go missing)
+        self.replies: list[dict[str, str]] = []  # {comment, edge, message} as received
+        self.reply_faults: deque[tuple[int, int]] = deque()  # (status, Graph code) to answer
 
     def say(self, cid: str, text: str, user: str = "u1", name: str = "Viewer") -> None:
         self.comments.append({"id": f"{self.video_id}_{cid}", "message": text,
@@ -136,6 +159,8 @@ class FakeFacebook:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/v19.0/{video}/comments", self._comments)
+        app.router.add_post("/v19.0/{comment}/{edge:private_replies|comments}", self._reply)
+        app.router.add_get("/v19.0/{comment}", self._one)
         app.router.add_get("/{video}/live_comments", self._live_comments)
         return app
 
@@ -182,6 +207,32 @@ class FakeFacebook:
             self.streams.remove(queue)
         return resp
 
+    async def _one(self, request: web.Request) -> web.Response:
+        if request.query.get("access_token") != self.token:
+            return self._error(400, 190, "Invalid OAuth access token")
+        wanted = request.match_info["comment"]
+        for item in self.comments:
+            if item["id"] == wanted or item["id"].endswith(f"_{wanted.rpartition('_')[2]}"):
+                return _json(200, {"id": wanted, "message": item["message"]})
+        return self._error(400, 100, "Object does not exist")
+
+    async def _reply(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if form.get("access_token") != self.token:
+            return self._error(400, 190, "Invalid OAuth access token")
+        if self.reply_faults:
+            status, code = self.reply_faults.popleft()
+            return self._error(status, code, "Please retry your request later")
+        comment, edge = request.match_info["comment"], request.match_info["edge"]
+        if edge == "private_replies" and any(
+                r["comment"] == comment and r["edge"] == edge for r in self.replies):
+            # Facebook: one private reply per comment.
+            return self._error(400, 10900, "Activity already replied to")
+        self.replies.append({"comment": comment, "edge": edge,
+                             "message": str(form.get("message", ""))})
+        return _json(200, {"id": f"m_{len(self.replies)}"} if edge == "private_replies"
+                     else {"id": f"{comment}_r{len(self.replies)}"})
+
     async def _comments(self, request: web.Request) -> web.Response:
         now = asyncio.get_running_loop().time()
         q = request.query
@@ -205,6 +256,10 @@ class FakeFacebook:
         limit = min(int(q.get("limit", "25")), self.page_size)
         data = newest_first[start:start + limit]
         body: dict[str, Any] = {"data": data}
+        if q.get("summary") == "true":
+            body["summary"] = {"order": "reverse_chronological",
+                               "total_count": len(self.comments) + self.hidden,
+                               "can_comment": True}
         if data:
             body["paging"] = {"cursors": {"before": data[0]["id"], "after": data[-1]["id"]}}
             if start + limit < len(newest_first):
