@@ -16,12 +16,14 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 
 from livesell import keys
 from livesell.capture.service import CaptureService
 from livesell.domain.models import CaptureResult
 from tests.conftest import auth, wait_for
+
+from .wsserver import LoopbackWebSocketServer
 
 
 def _json(status: int, body: Any, retry_after: float | None = None) -> web.Response:
@@ -273,7 +275,7 @@ class FakeFacebook:
                                         "code": code, "fbtrace_id": "Afake"}}, retry_after)
 
 
-class FakeTwitch:
+class FakeTwitch(LoopbackWebSocketServer):
     """Twitch IRC over WebSocket: CAP/PASS/NICK/JOIN, PING, tagged PRIVMSG, drops."""
 
     def __init__(self, channel: str = "shopchannel") -> None:
@@ -282,21 +284,7 @@ class FakeTwitch:
         self.joined: list[ServerConnection] = []
         self.pongs = 0
         self.refuse_login = False
-        self._server: Server | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        port = next(iter(self._server.sockets)).getsockname()[1]
-        return f"ws://127.0.0.1:{port}"
-
-    async def start(self) -> None:
-        self._server = await serve(self._handler, "127.0.0.1", 0)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        super().__init__()
 
     async def _handler(self, ws: ServerConnection) -> None:
         lines: list[str] = []

@@ -7,10 +7,12 @@ import asyncio
 import json
 from typing import Any
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
+
+from .wsserver import LoopbackWebSocketServer
 
 
-class FakeRelay:
+class FakeRelay(LoopbackWebSocketServer):
     """``/join/<session>/<channel>`` on a local WebSocket server, forwarding SSN messages."""
 
     def __init__(self, session: str = "htxsession") -> None:
@@ -19,21 +21,11 @@ class FakeRelay:
         self.clients: list[ServerConnection] = []
         self.sent: list[dict[str, Any]] = []
         self.resend_on_join = 0  # a reconnecting client gets the last N messages again
-        self._server: Server | None = None
+        super().__init__()
 
     @property
-    def url(self) -> str:
-        assert self._server is not None
-        port = next(iter(self._server.sockets)).getsockname()[1]
-        return f"ws://127.0.0.1:{port}/join/{self.session}/4"
-
-    async def start(self) -> None:
-        self._server = await serve(self._handler, "127.0.0.1", 0)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+    def path(self) -> str:
+        return f"/join/{self.session}/4"
 
     async def _handler(self, ws: ServerConnection) -> None:
         assert ws.request is not None
