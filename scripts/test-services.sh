@@ -38,6 +38,8 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   done
 fi
 
-if command -v npm >/dev/null 2>&1 && [ ! -d bench/peer/node_modules ]; then
+# Reinstalled when the lock file is newer than what node_modules holds.
+if command -v npm >/dev/null 2>&1 && { [ ! -f bench/peer/node_modules/.package-lock.json ] ||
+    [ bench/peer/package-lock.json -nt bench/peer/node_modules/.package-lock.json ]; }; then
   (cd bench/peer && npm ci --silent --no-audit --no-fund) || echo "note: Node peer not installed"
 fi
