@@ -120,7 +120,7 @@ class Settings:
         if configured:
             return configured
         host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port}"
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some settings changed (validated like any other)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..domain.claims import Claim, Duty
 from ..domain.errors import DomainError, NotFound, StaleVersion
-from ..domain.exports import export_bytes
+from ..export_files import export_bytes
 from ..realtime import names
 from ..store.base import Store
 from .service import CaptureService

@@ -1,4 +1,4 @@
-"""Order exports for after the show: one row per order, as CSV (UTF-8 with BOM) or .xlsx.
+"""Order exports for after the show: one row per order (the files: :mod:`livesell.export_files`).
 
 Two presets: ``orders`` (the cooperative's own sheet) and ``shipping`` (the columns that
 shipping partners' bulk-import sheets ask for: receiver, phone, address, COD amount, weight,
@@ -8,12 +8,8 @@ item description). Every text cell goes through :func:`neutralise` first, so a b
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import xlsxwriter
 
 from .models import LineState, Order, OrderStatus
 from .units import parse_label
@@ -127,50 +123,3 @@ def build_sheet(orders: Sequence[Order], preset: str, names: Mapping[str, str],
                      line_text(order, names, with_names=True)]
         rows.append([neutralise(c) for c in cells])
     return Sheet(HEADERS[preset][lang], rows)
-
-
-def to_csv(sheet: Sheet) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel reads "hũ" as "hũ"; CRLF line ends (RFC 4180)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(sheet.header)
-    writer.writerows(sheet.rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def to_xlsx(sheet: Sheet, title: str = "Orders") -> bytes:
-    """One sheet, a bold frozen header, text written as text (never read as a formula/URL)."""
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
-                                     "strings_to_urls": False, "strings_to_numbers": False})
-    page = book.add_worksheet(title[:31])
-    bold = book.add_format({"bold": True})
-    page.write_row(0, 0, sheet.header, bold)
-    page.freeze_panes(1, 0)
-    widths = [len(h) for h in sheet.header]
-    for r, row in enumerate(sheet.rows, start=1):
-        for c, value in enumerate(row):
-            if isinstance(value, int):
-                page.write_number(r, c, value)
-            else:
-                page.write_string(r, c, value)
-            widths[c] = max(widths[c], min(60, len(str(value))))
-    for c, width in enumerate(widths):
-        page.set_column(c, c, width + 2)
-    book.close()
-    return out.getvalue()
-
-
-def export_bytes(orders: Sequence[Order], fmt: str, names: Mapping[str, str], *,
-                 preset: str = "orders", lang: str = "vi",
-                 default_weight_g: int = DEFAULT_WEIGHT_G) -> tuple[bytes, str]:
-    """The file in ``fmt`` (``csv`` or ``xlsx``) for ``preset``: (body, content type)."""
-    sheet = build_sheet(orders, preset, names, lang, default_weight_g)
-    if fmt == "csv":
-        return to_csv(sheet), "text/csv"
-    if fmt == "xlsx":
-        return to_xlsx(sheet, "Shipping" if preset == "shipping" else "Orders"), XLSX
-    raise ValueError(f"unknown export format {fmt!r}")
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

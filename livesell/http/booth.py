@@ -22,7 +22,8 @@ from ..media import ImageRejected, process, srcset
 from .auth import identify, principal, requires
 from .common import error, ok, read_json
 from .display import image_dir, local_time, photo
-from .pages import _trusted_svg, base_url, link_preview, not_found, page, product_view
+from .headers import base_url
+from .pages import _trusted_svg, link_preview, not_found, page, product_view
 from .render import catalog, language
 
 routes = web.RouteTableDef()

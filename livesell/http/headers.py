@@ -55,12 +55,9 @@ def host_allowed(request: web.Request) -> bool:
 def base_url(request: web.Request) -> str:
     """The public address of this server, never taken from an untrusted Host header."""
     settings = request.app[keys.SETTINGS]
-    if settings.public_url:
-        return settings.public_url.rstrip("/")
-    if host_allowed(request):
+    if not settings.public_url and host_allowed(request):
         return f"{request.scheme}://{request.host}"
-    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
-    return f"http://{host}:{settings.port}"
+    return settings.public_base
 
 
 @web.middleware

@@ -29,7 +29,7 @@ from ..domain.qr import qr_svg
 from ..domain.vietqr import fold_message, vietqr_payload
 from ..media import sized
 from .display import local_time, photo
-from .headers import base_url as trusted_base_url
+from .headers import base_url
 from .render import catalog, language, render, translator
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -176,11 +176,6 @@ def overlay_options(query: Any) -> dict[str, Any]:
     return {"position": position if position in ("bottom", "top") else "bottom",
             "theme": theme if theme in ("dark", "light") else "dark",
             "scale": round(scale, 2), "widgets": widgets or list(OVERLAY_WIDGETS)}
-
-
-def base_url(request: web.Request) -> str:
-    """The public address of this server (``headers.base_url``: never an untrusted Host)."""
-    return trusted_base_url(request)
 
 
 def link_preview(request: web.Request, image: str) -> dict[str, str]:
