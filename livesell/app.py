@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp_session import setup as setup_session
@@ -37,6 +38,11 @@ from .metrics import Metrics
 from .plumbing import stop_tasks
 from .store.base import Store
 from .store.files import private_dir
+
+if TYPE_CHECKING:
+    from .realtime.relay import LiveRedisManager
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +96,13 @@ async def _sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
     await stop_tasks([task])
 
 
+def _closing(manager: LiveRedisManager) -> CleanupContext:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await manager.close()
+    return ctx
+
+
 def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
                store: Store | None = None) -> web.Application:
     """Build the whole application for these settings. Tests and the CLI both call this."""
@@ -122,6 +135,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
         from .realtime.relay import redis_manager
 
         manager = redis_manager(settings.store, settings.redis_prefix)
+        app.cleanup_ctx.append(_closing(manager))  # after the hub's own cleanup (reverse order)
     app[keys.HUB] = RealtimeHub(
         settings, store=app[keys.STORE], views=app[keys.VIEWS], service=app[keys.SERVICE],
         clock=clock, tokens=functools.partial(principal_for_token, app), manager=manager,

@@ -9,6 +9,8 @@ own ``tick`` parts coming back are skipped: its tick wrote them to its viewers a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -37,6 +39,22 @@ class LiveRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             await push(room.removeprefix("show:"), message["event"], payload)
             return
         await super()._handle_emit(message)
+
+    async def close(self) -> None:
+        """Stop listening and close both Redis connections (the library has no close of its
+        own); safe to call when it never started."""
+        thread = getattr(self, "thread", None)
+        if isinstance(thread, asyncio.Future) and not thread.done():
+            thread.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await thread
+        conns: list[Any] = [getattr(self, "pubsub", None), getattr(self, "redis", None)]
+        for conn in conns:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.aclose()
+        self.pubsub = None
+        self.redis = None
 
 
 def redis_manager(url: str, prefix: str) -> LiveRedisManager:
