@@ -29,7 +29,7 @@ from bench.peers.registry import (
     node_client_unavailable,
     select,
 )
-from bench.scenarios.harness import Options, PeerRun
+from bench.scenarios.harness import CLIENTS, Options, PeerRun
 
 SCENARIOS = {
     "b1": "bench.scenarios.b1_fanout",
@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     scenario = importlib.import_module(SCENARIOS[args.scenario])
     peers, notes = select(args.peers or getattr(scenario, "DEFAULT_PEERS", DEFAULT_PEERS))
     clients = [c.strip() for c in (args.clients or "").split(",") if c.strip()]
+    if unknown := sorted(set(clients) - set(CLIENTS)):
+        raise SystemExit(f"unknown viewer client(s) {unknown}; known: {', '.join(CLIENTS)}")
     if "node" in clients or (args.scenario == "b11" and not clients):
         reason = node_client_unavailable()
         if reason and clients:

@@ -237,6 +237,7 @@ async def run(opts: Options) -> Report:
     with tempfile.TemporaryDirectory(prefix="bench-gc-") as gc_dir:
         gc_file = Path(gc_dir) / "gc.json" if profile else None
         peers = operating_peers([p.name for p in opts.peers], gc_file=gc_file)
+        opts.peers[:] = peers  # so the report's header names the variants that ran
         results: list[dict[str, Any]] = []
         for n in viewers:
             for client in clients:
