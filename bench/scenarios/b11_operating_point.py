@@ -57,9 +57,9 @@ PYTHON_PEERS = ("ours", "floor", "libfloor", "base")
 def plan(opts: Options) -> tuple[list[int], float, int, float]:
     """Viewer counts, window seconds, windows per lifetime and settle seconds."""
     viewers = opts.viewers or ([100] if opts.quick else [1000, 5000, 10000])
-    seconds = opts.seconds or (1.5 if opts.quick else 8.0)
+    seconds = opts.seconds or (1.5 if opts.quick else 6.0)
     rounds = 1 if opts.quick else 2
-    settle = 0.5 if opts.quick else 2.0
+    settle = 0.5 if opts.quick else 1.5
     return viewers, seconds, rounds, settle
 
 
@@ -234,6 +234,7 @@ async def run(opts: Options) -> Report:
     viewers, seconds, rounds, _ = plan(opts)
     clients = list(opts.extra.get("clients") or DEFAULT_CLIENTS)
     profile = profiling.results_dir() if opts.extra.get("profile") else None
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-gc-") as gc_dir:
         gc_file = Path(gc_dir) / "gc.json" if profile else None
         peers = operating_peers([p.name for p in opts.peers], gc_file=gc_file)
@@ -246,4 +247,6 @@ async def run(opts: Options) -> Report:
                 chosen = profile if client == clients[0] and n == max(viewers) else None
                 for peer in peers:
                     results.append(await run_one(peer, client, n, opts, chosen))
-    return build_report(results, viewers, clients, seconds, rounds)
+    report = build_report(results, viewers, clients, seconds, rounds)
+    report.sections.append(f"Whole run: {(time.monotonic() - started) / 60:.1f} min.")
+    return report

@@ -216,6 +216,13 @@ def text(title: str, summary: dict[str, Any]) -> str:
         f"of the CPU) would give {_num(summary['fanout_only_per_cpu_s'])} per CPU-s.",
         table(["where", "share of CPU", "CPU ms per s"], rows),
     ]
+    window = summary.get("sampled_window") or {}
+    if window.get("server_cpu_s") and summary["sampled_cpu_s"] > 1.5 * window["server_cpu_s"]:
+        parts.append(
+            "Far more samples were on CPU than the CPU the server used: it was often runnable "
+            "but not running (another process on its core), so these shares lean toward code "
+            "that waited for the CPU; perf's figures below count CPU time only."
+        )
     gc = summary.get("gc")
     if gc:
         parts.append(
