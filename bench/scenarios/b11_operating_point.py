@@ -2,7 +2,8 @@
 1,000 / 5,000 / 10,000 viewers; each peer measured with both viewer clients, the lean Python
 one (``bench/loadgen.py``) and the stock ``socket.io-client`` (``bench/peer/client.js``).
 
-The full form, all sizes, peers and clients, about 12–15 minutes on a quiet 2-core machine::
+The full form, all sizes, peers and clients, about 15–17 minutes on a quiet 2-core machine
+(about 15 without ``--profile``)::
 
     python -m bench b11 --profile --write --wait-quiet 15
 
@@ -19,9 +20,11 @@ In one server lifetime per peer, client and size:
 2. its RSS is read, then N viewers join in waves of 50 (at most 50 handshakes in flight):
    *join s* is first attempt → last acknowledgement; *KB/viewer* = (RSS after the joins −
    RSS before) / N;
-3. after a settle, ``rounds`` measuring windows: deliveries per server CPU-second, client
-   latency p50/p99 (receive time − the payload's send time ``t``), pushes received per viewer
-   per second; the table shows the window with the most deliveries per CPU-second;
+3. after a settle, one measuring window of 25 s, a whole Engine.IO ping interval (every peer
+   pings every 25 s), so each viewer's ping and pong fall in it once: with shorter windows,
+   whether the ping burst that follows the join burst by 25 s falls inside one decides the
+   result. Deliveries per server CPU-second, client latency p50/p99 (receive time − the
+   payload's send time ``t``), pushes received per viewer per second;
 4. SIGTERM with every viewer connected: *stop s* = signal → process exit (the peer is killed
    after 60 s), *disconnected* = viewers whose connection ended within 5 s of the exit.
 """
@@ -50,6 +53,8 @@ DEFAULT_PEERS = "ours,node,floor"
 DEFAULT_CLIENTS = ("lean", "node")
 WAVE = 50
 STOP_LIMIT_S = 60.0
+PING_INTERVAL_S = 25.0  # Engine.IO pingInterval of every peer (livesell's ping_interval)
+PERF_WINDOW_S = 10.0
 DISCONNECT_WAIT_S = 5.0
 PYTHON_PEERS = ("ours", "floor", "libfloor", "base")
 
@@ -57,8 +62,8 @@ PYTHON_PEERS = ("ours", "floor", "libfloor", "base")
 def plan(opts: Options) -> tuple[list[int], float, int, float]:
     """Viewer counts, window seconds, windows per lifetime and settle seconds."""
     viewers = opts.viewers or ([100] if opts.quick else [1000, 5000, 10000])
-    seconds = opts.seconds or (1.5 if opts.quick else 6.0)
-    rounds = 1 if opts.quick else 2
+    seconds = opts.seconds or (1.5 if opts.quick else PING_INTERVAL_S)
+    rounds = 1
     settle = 0.5 if opts.quick else 1.5
     return viewers, seconds, rounds, settle
 
@@ -137,8 +142,9 @@ async def profile_windows(
     )  # fmt: skip
     summary["sampled_window"] = {"server_cpu_s": window.server_cpu_s, "seconds": window.seconds,
                                  "deliveries": window.deliveries}  # fmt: skip
-    perf = asyncio.ensure_future(b11_perf.record(run.pid, seconds))
-    await measure(run, load, seconds)
+    perf_s = min(seconds, PERF_WINDOW_S)
+    perf = asyncio.ensure_future(b11_perf.record(run.pid, perf_s))
+    await measure(run, load, perf_s)
     perf_error, report = await perf
     summary["perf"] = {"error": perf_error} if perf_error else b11_perf.parse(report)
     summary["file"] = str(raw)

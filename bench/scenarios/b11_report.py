@@ -205,6 +205,15 @@ def profile_sections(results: list[dict[str, Any]]) -> list[str]:
     return parts
 
 
+def _windows(rounds: int, seconds: float) -> str:
+    text = f"{rounds} window(s) of {seconds:g} s" if rounds > 1 else f"one {seconds:g} s window"
+    if seconds >= 25:
+        text += " (a whole ping interval: each viewer's ping and pong fall in it once)"
+    if rounds > 1:
+        text += " (the table shows the one with the most deliveries per CPU-s)"
+    return text
+
+
 def build_report(
     results: list[dict[str, Any]], viewers: list[int], clients: list[str], seconds: float,
     rounds: int,
@@ -216,8 +225,8 @@ def build_report(
         f"{TICK_HZ * CHANGES_PER_TICK:g} stock changes a second through the host API (one "
         "kept-alive connection), Node socket.io and the frame floor on their own timer with a "
         f"changing payload. Per peer, client and size, one server lifetime: joins in waves of "
-        f"50, {rounds} window(s) of {seconds:g} s (the table shows the one with the most "
-        "deliveries per CPU-s), then SIGTERM with every viewer connected. Clients: *lean* = "
+        f"50, {_windows(rounds, seconds)}, then SIGTERM with every viewer connected. "
+        "Clients: *lean* = "
         "`bench/loadgen.py`; *socket.io-client* = `bench/peer/client.js`, the stock client "
         "from bench/peer's lock file, websocket only, `auth: {show}`. *pushes/viewer/s* counts "
         "stock deliveries per viewer; *KB/viewer* = (RSS after the joins − before) / joined; "
