@@ -58,7 +58,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--clients", help="b11: comma list of viewer clients, lean and/or node (default both)"
     )
     parser.add_argument(
-        "--profile", action="store_true", help="b11: py-spy profile of each Python peer"
+        "--profile",
+        action="store_true",
+        help="b11: py-spy and perf profiles of each Python peer at the largest size",
     )
     parser.add_argument("--viewers", type=numbers, help="comma list of viewer counts")
     parser.add_argument("--rates", type=numbers, help="comma list of tick rates (Hz)")
