@@ -1,7 +1,8 @@
 """``python -m bench SCENARIO [--quick] [--write]`` — run one benchmark scenario.
 
 Scenarios: b1 (fan-out throughput), b2 (fan-out latency), b3 (memory), b4 (join storm),
-b7 (coalescing), b8 (slow consumers). Peers: floor, libfloor, node, base, ours.
+b7 (coalescing), b8 (slow consumers), b11 (operating point: 5 Hz, joins, memory, stop).
+Peers: floor, libfloor, node, base, ours.
 """
 
 from __future__ import annotations
@@ -22,8 +23,13 @@ from bench.common import (
     pin_self,
     raise_fd_limit,
 )
-from bench.peers.registry import DEFAULT_PEERS, install_node_peer, select
-from bench.scenarios.harness import Options, PeerRun
+from bench.peers.registry import (
+    DEFAULT_PEERS,
+    install_node_peer,
+    node_client_unavailable,
+    select,
+)
+from bench.scenarios.harness import CLIENTS, Options, PeerRun
 
 SCENARIOS = {
     "b1": "bench.scenarios.b1_fanout",
@@ -32,6 +38,7 @@ SCENARIOS = {
     "b4": "bench.scenarios.b4_joins",
     "b7": "bench.scenarios.b7_coalescing",
     "b8": "bench.scenarios.b8_slow_consumers",
+    "b11": "bench.scenarios.b11_operating_point",
 }
 
 
@@ -44,7 +51,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
     parser.add_argument("--quick", action="store_true", help="small and short; for CI")
     parser.add_argument("--write", action="store_true", help="append results to BENCHMARKS.md")
-    parser.add_argument("--peers", default=DEFAULT_PEERS, help="comma list of peers")
+    parser.add_argument(
+        "--peers", help=f"comma list of peers (default {DEFAULT_PEERS}; b11: ours,node,floor)"
+    )
+    parser.add_argument(
+        "--clients", help="b11: comma list of viewer clients, lean and/or node (default both)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="b11: py-spy and perf profiles of each Python peer at the largest size",
+    )
     parser.add_argument("--viewers", type=numbers, help="comma list of viewer counts")
     parser.add_argument("--rates", type=numbers, help="comma list of tick rates (Hz)")
     parser.add_argument("--seconds", type=float, help="measuring window (s)")
@@ -69,7 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     raise_fd_limit()  # inherited by the peers and the load generator
     if args.install_node:
         install_node_peer()
-    peers, notes = select(args.peers)
+    scenario = importlib.import_module(SCENARIOS[args.scenario])
+    peers, notes = select(args.peers or getattr(scenario, "DEFAULT_PEERS", DEFAULT_PEERS))
+    clients = [c.strip() for c in (args.clients or "").split(",") if c.strip()]
+    if unknown := sorted(set(clients) - set(CLIENTS)):
+        raise SystemExit(f"unknown viewer client(s) {unknown}; known: {', '.join(CLIENTS)}")
+    if "node" in clients or (args.scenario == "b11" and not clients):
+        reason = node_client_unavailable()
+        if reason and clients:
+            raise SystemExit(f"node client: {reason}")
+        if reason:
+            notes.append(f"viewers with the lean client only: {reason}")
+            clients = ["lean"]
     for note in notes:
         print(note, flush=True)
     if not peers:
@@ -85,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         seconds=args.seconds,
         deflate=args.deflate,
         wait_quiet=args.wait_quiet,
+        extra={"clients": clients, "profile": args.profile},
     )
     PeerRun.wait_quiet = args.wait_quiet
-    scenario = importlib.import_module(SCENARIOS[args.scenario])
     load_before = load_average()
     report = uvloop.run(scenario.run(opts))
     load_after = load_average()

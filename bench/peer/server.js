@@ -9,6 +9,7 @@
 // Control channel on the same port (plain HTTP):
 //   GET /bench/stats[?reset=1]  push count, viewers, fan-out and lateness summaries
 //   GET /bench/rate?hz=N        change the tick rate (0 stops pushing)
+// Options: --port, --rate (Hz), --duration (s), --graceful 1 (io.close() on SIGTERM).
 
 const http = require('http');
 const { Server } = require('socket.io');
@@ -130,5 +131,12 @@ httpServer.listen(args.port, args.host, 1024, () => {
 
 // Every run stops by itself.
 setTimeout(() => process.exit(0), args.duration * 1000).unref();
-process.on('SIGTERM', () => process.exit(0));
+// With --graceful 1, SIGTERM closes every client first (a disconnect packet each, then the
+// connections), as a server being stopped on purpose would; bounded to 30 s.
+process.on('SIGTERM', () => {
+  if (!args.graceful) process.exit(0);
+  setRate(0);
+  setTimeout(() => process.exit(1), 30000).unref();
+  io.close(() => process.exit(0));
+});
 process.on('SIGINT', () => process.exit(0));

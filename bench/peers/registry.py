@@ -59,6 +59,15 @@ class NodePeer(Peer):
         ]
 
 
+def node_client_unavailable() -> str | None:
+    """Why the stock socket.io-client viewers (bench/peer/client.js) cannot run here."""
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (PEER_DIR / "node_modules" / "socket.io-client").is_dir():
+        return "bench/peer/node_modules is missing (run with --install-node)"
+    return None
+
+
 def all_peers() -> dict[str, Peer]:
     peers: list[Peer] = [
         PythonPeer("floor", "floor: one pre-built frame, transport.write()", "bench.peers.floor"),

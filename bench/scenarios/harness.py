@@ -31,6 +31,11 @@ from bench.common import (
 )
 from bench.peers.peer import Peer
 
+# The viewer clients a scenario can use: the lean Python client and the stock
+# socket.io-client (Node), which speak the same protocol with the harness.
+CLIENTS = ("lean", "node")
+NODE_CLIENT = Path(__file__).resolve().parent.parent / "peer" / "client.js"
+
 
 @dataclass
 class Options:
@@ -196,7 +201,13 @@ class LoadGenRun:
         duration: float = 300.0,
         settle: float = 0.0,
         join_deadline: float | None = None,
+        client: str = "lean",
     ) -> None:
+        if client not in CLIENTS:
+            raise ValueError(f"unknown viewer client {client!r}; known: {', '.join(CLIENTS)}")
+        if client == "node" and (stalled or deflate):
+            raise ValueError("the stock client neither stalls nor takes a deflate switch")
+        self.client = client
         deadline = join_deadline if join_deadline is not None else 30.0 + viewers / 100
         self.args = [
             "--url", ws_url,
@@ -223,7 +234,11 @@ class LoadGenRun:
         return self.proc.pid
 
     async def __aenter__(self) -> LoadGenRun:
-        cmd = pinned([sys.executable, "-m", "bench.loadgen", *self.args], CLIENT_CORE)
+        if self.client == "node":
+            program = ["node", str(NODE_CLIENT)]
+        else:
+            program = [sys.executable, "-m", "bench.loadgen"]
+        cmd = pinned([*program, *self.args], CLIENT_CORE)
         self.proc = await asyncio.create_subprocess_exec(
             *cmd,
             stdin=asyncio.subprocess.PIPE,
