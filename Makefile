@@ -55,7 +55,7 @@ bench: install-test
 	$(BIN)/python bench/parser.py --write
 	$(BIN)/python -m bench.stores --write
 	$(BIN)/python -m bench.intake --write
-	for s in b1 b2 b3 b4 b7 b8; do $(BIN)/python -m bench $$s --write || exit 1; done
+	for s in b1 b2 b3 b4 b7 b8 b11; do $(BIN)/python -m bench $$s --write || exit 1; done
 
 # A wheel and an sdist in dist/, as a release would publish them.
 dist: install-test
