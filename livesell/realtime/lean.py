@@ -264,10 +264,13 @@ class LeanViewers:
     async def run_pings(self) -> None:
         """Ping every lean connection with one frame; abort those whose pong is overdue."""
         loop = asyncio.get_running_loop()
-        next_ping = loop.time() + self.ping_interval
+        last_ping = loop.time()
         check_at = math.inf
         while self.running:
-            await asyncio.sleep(max(0.0, min(next_ping, check_at) - loop.time()))
+            # awake at least once a second, so a changed interval takes effect soon
+            next_ping = last_ping + self.ping_interval
+            wake = min(next_ping, check_at, loop.time() + 1.0)
+            await asyncio.sleep(max(0.0, wake - loop.time()))
             now = loop.time()
             if now >= check_at:
                 check_at = math.inf
@@ -275,7 +278,7 @@ class LeanViewers:
                     log.debug("connection %s missed its pong: closing it", conn.sid)
                     conn.transport.abort()  # a peer that does not answer may not read either
             if now >= next_ping:
-                next_ping = now + self.ping_interval
+                last_ping = now
                 due = now + self.ping_timeout
                 for conn in self.conns.values():
                     conn.write(eio.PING_FRAME)
