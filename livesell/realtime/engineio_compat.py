@@ -243,3 +243,14 @@ def namespace_goodbyes(sio: Any) -> dict[str, bytes]:
     except (AttributeError, TypeError, KeyError):
         return {}
     return goodbyes
+
+
+def initialize_manager(sio: Any) -> None:
+    """Start the client manager now (the Redis manager's listener among others).
+
+    python-socketio does it when its first engine.io connection opens; a node whose viewers
+    are all on the lean path may never see one, and would then miss every relayed push."""
+    if getattr(sio, "manager_initialized", True):
+        return
+    sio.manager_initialized = True
+    sio.manager.initialize()

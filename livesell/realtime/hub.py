@@ -161,6 +161,7 @@ def setup_realtime(app: web.Application, hub: RealtimeHub, bus: EventBus) -> Rea
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         unsubscribe = bus.subscribe(hub.on_event)
+        engineio_compat.initialize_manager(hub.sio)
         tasks = [asyncio.create_task(hub.live.run_ticks(), name="realtime-tick"),
                  asyncio.create_task(hub.consoles.run_staff_flush(), name="realtime-staff"),
                  asyncio.create_task(hub.consoles.run_stats(), name="realtime-stats"),

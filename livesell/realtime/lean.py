@@ -108,8 +108,9 @@ class LeanViewers:
         ws = web.WebSocketResponse(max_msg_size=self.max_message, compress=False)
         await ws.prepare(request)
         transport = request.transport
-        if transport is None or not isinstance(transport, asyncio.Transport):
+        if transport is None:  # the client went away during the handshake
             return ws
+        # (uvloop's transports are not asyncio.Transport subclasses, but have its methods)
         conn = LeanConn(secrets.token_urlsafe(15), ws, transport)
         conn.write(websocket_text_frame(eio.open_packet(
             conn.sid, self.ping_interval, self.ping_timeout, self.max_message).encode()))
