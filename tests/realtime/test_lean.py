@@ -6,7 +6,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import pytest
@@ -18,6 +18,7 @@ from livesell.app import create_app
 from livesell.config import Settings
 from tests.conftest import Clock, comment, post_comments, seed_show, wait_for
 from tests.realtime.eio_client import RawSocket
+from tests.realtime.test_fanout import StalledViewer
 
 
 @pytest.fixture
@@ -235,3 +236,24 @@ async def test_lean_live_false_serves_websockets_through_python_engineio(
     assert (await raw.event("snapshot"))["show"]["id"] == show
     await wait_for(lambda: hub.fanout.count(show) == 1)
     await raw.close()
+
+
+async def test_a_stalled_lean_viewer_is_skipped_then_cut_off(client: TestClient) -> None:
+    hub = client.app[keys.HUB]
+    show = await seed_show(client)
+    # a hand-made client with a tiny receive window that stops reading after joining
+    stalled, sid = await StalledViewer.join(cast(Any, client), show)
+    await wait_for(lambda: hub.fanout.count(show) == 1)
+    assert sid in hub.lean.by_live  # a lean viewer, on the fan-out's direct path
+    results = []
+    for version in range(400):
+        outcome = await hub.fanout.broadcast(show, "stock", {"v": version, "pad": "x" * 60_000})
+        results.append(outcome)
+        if outcome.disconnected_slow:
+            break
+    assert results[0].delivered == 1
+    assert sum(r.skipped_slow for r in results) >= 1
+    assert results[-1].disconnected_slow == 1
+    await wait_for(lambda: not hub.lean.by_live and not hub.lean.conns)
+    assert hub.fanout.count(show) == 0 and not hub.live.viewers
+    await stalled.close()
