@@ -159,7 +159,12 @@ class LeanViewers:
                 except eio.Garbage as exc:
                     self._refuse(conn, str(exc), eio.POLICY)
                     return
-                await self._on_packet(conn, packet, text[1:], request)
+                try:
+                    await self._on_packet(conn, packet, text[1:], request)
+                except Exception:  # a bug of ours: said once a minute, the connection ends
+                    self.log_limits.error("packet", "handling a lean connection's packet failed")
+                    conn.drop(1011)
+                    return
             elif head == eio.EIO_PONG:
                 conn.pong_due = 0.0
             elif head == eio.EIO_PING:  # a client's probe: answered in kind

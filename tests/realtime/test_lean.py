@@ -257,3 +257,15 @@ async def test_a_stalled_lean_viewer_is_skipped_then_cut_off(client: TestClient)
     await wait_for(lambda: not hub.lean.by_live and not hub.lean.conns)
     assert hub.fanout.count(show) == 0 and not hub.live.viewers
     await stalled.close()
+
+
+async def test_a_websocket_from_another_origin_is_refused(
+        client: TestClient, session: aiohttp.ClientSession) -> None:
+    url = str(client.make_url("/socket.io/?EIO=4&transport=websocket"))
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await session.ws_connect(url, headers={"Origin": "http://elsewhere.example"})
+    assert refused.value.status == 400
+    host = f"http://127.0.0.1:{client.server.port}"
+    same = await session.ws_connect(url, headers={"Origin": host})
+    assert (await same.receive_str(timeout=5)).startswith("0{")
+    await same.close()
