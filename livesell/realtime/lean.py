@@ -212,18 +212,19 @@ class LeanViewers:
         live_sid = conn.live_sid = secrets.token_urlsafe(15)
         self.live.join(live_sid, entry)
         self.by_live[live_sid] = conn
-        conn.write(eio.message(eio.CONNECT, names.LIVE, {"sid": live_sid}))
+        accepted = eio.message(eio.CONNECT, names.LIVE, {"sid": live_sid})
         try:
             packets = await self.live.welcome_packets(entry[0])
-        except DomainError:
-            conn.write(eio.disconnect_frame(names.LIVE))
+        except DomainError:  # as python-socketio: accepted, then disconnected
+            conn.write(accepted + eio.disconnect_frame(names.LIVE))
             self._leave(conn)
             return
         if conn.live_sid != live_sid or conn.transport.is_closing():
             return
-        for packet in packets:
-            conn.write(websocket_text_frame((eio.EIO_MESSAGE + packet).encode()))
-        # no await since the writes: no push can come between the snapshot and this
+        # the CONNECT answer and the welcome in one write (one send on the socket)
+        conn.write(accepted + b"".join(
+            websocket_text_frame((eio.EIO_MESSAGE + packet).encode()) for packet in packets))
+        # no await since the write: no push can come between the snapshot and this
         self.live.fanout.add_direct(entry[0], live_sid, conn.ws, conn.transport)
 
     async def _event(self, conn: LeanConn, packet: eio.Packet) -> None:
