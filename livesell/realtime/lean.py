@@ -49,7 +49,7 @@ NOT_SERVED = "this connection serves /live only; connect with the polling transp
 class LeanConn:
     """One lean websocket: only what the connection needs (not the request)."""
 
-    __slots__ = ("sid", "ws", "transport", "live_sid", "pong_due", "bridged")
+    __slots__ = ("sid", "ws", "transport", "live_sid", "pong_due", "bridged", "idle")
 
     def __init__(self, sid: str, ws: web.WebSocketResponse, transport: asyncio.Transport):
         self.sid = sid
@@ -58,6 +58,7 @@ class LeanConn:
         self.live_sid: str | None = None  # the Socket.IO sid on /live once joined
         self.pong_due = 0.0  # loop time by which a pong must arrive; 0: none awaited
         self.bridged = False  # known to python-socketio (another namespace was named)
+        self.idle = False  # in no namespace at the last ping round
 
     def write(self, frame: bytes) -> None:
         if not self.transport.is_closing():
@@ -269,7 +270,8 @@ class LeanViewers:
     # -- the shared timer and the stop -----------------------------------------------------
 
     async def run_pings(self) -> None:
-        """Ping every lean connection with one frame; abort those whose pong is overdue."""
+        """Ping every lean connection with one frame; abort those whose pong is overdue, and
+        close those in no namespace for a whole round (Socket.IO's connect timeout)."""
         loop = asyncio.get_running_loop()
         last_ping = loop.time()
         check_at = math.inf
@@ -288,6 +290,11 @@ class LeanViewers:
                 last_ping = now
                 due = now + self.ping_timeout
                 for conn in self.conns.values():
+                    if conn.live_sid is None and not conn.bridged:
+                        if conn.idle:  # in no namespace for a whole round: not a viewer
+                            conn.drop(eio.POLICY)
+                            continue
+                        conn.idle = True
                     conn.write(eio.PING_FRAME)
                     if not conn.pong_due:
                         conn.pong_due = due

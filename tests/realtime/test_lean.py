@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient
 from livesell import keys
 from livesell.app import create_app
 from livesell.config import Settings
-from tests.conftest import Clock, comment, post_comments, seed_show, wait_for
+from tests.conftest import OWNER, Clock, comment, post_comments, seed_show, wait_for
 from tests.realtime.eio_client import RawSocket
 from tests.realtime.test_fanout import StalledViewer
 
@@ -269,3 +269,32 @@ async def test_a_websocket_from_another_origin_is_refused(
     same = await session.ws_connect(url, headers={"Origin": host})
     assert (await same.receive_str(timeout=5)).startswith("0{")
     await same.close()
+
+
+async def test_a_connection_that_joins_nothing_is_closed_after_a_ping_round(
+        client: TestClient, session: aiohttp.ClientSession) -> None:
+    lean = client.app[keys.HUB].lean
+    lean.ping_interval = 0.2
+    idle = await RawSocket.open(session, base(client))
+    assert await idle.ended(timeout=10)
+    assert idle.pings >= 1  # it answered its pings, and was still closed
+    await wait_for(lambda: not lean.conns)
+
+
+async def test_a_console_on_a_direct_websocket_is_handed_to_python_socketio(
+        client: TestClient) -> None:
+    lean = client.app[keys.HUB].lean
+    show = await seed_show(client)
+    console = socketio.AsyncClient(reconnection=False)
+    orders: list[Any] = []
+    console.on("order", orders.append, namespace="/staff")
+    await console.connect(base(client), namespaces=["/staff"], transports=["websocket"],
+                          auth={"show": show, "token": OWNER}, wait_timeout=5)
+    try:
+        assert [conn.bridged for conn in lean.conns.values()] == [True]
+        await post_comments(client, show, [comment("s1", "chốt A2")])
+        await wait_for(lambda: orders)
+        assert orders[0]["lines"][0]["code"] == "A2"
+    finally:
+        await console.disconnect()
+    await wait_for(lambda: not lean.conns)
