@@ -8,7 +8,7 @@ asserted here (the 2,000-viewer SIGTERM run in tests/e2e measures it).
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import socketio
@@ -17,8 +17,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from livesell import keys
 from livesell.app import create_app
 from livesell.config import Settings
+from livesell.realtime.lean import abort_stragglers
 from tests.conftest import Clock, seed_show, wait_for
 from tests.realtime.eio_client import CLOSED, RawSocket
+from tests.realtime.test_fanout import StalledViewer
 
 LEAN_VIEWERS = 300
 ENGINEIO_VIEWERS = 8
@@ -75,3 +77,17 @@ async def test_stop_tells_every_viewer_on_both_transports(
     # lean viewers' bookkeeping ran (python-engineio's is skipped at shutdown, as before)
     assert not hub.lean.conns and not hub.lean.by_live
     assert len(hub.live.viewers) <= ENGINEIO_VIEWERS
+
+
+async def test_a_viewer_that_stopped_reading_is_aborted_after_the_grace(
+        client: TestClient) -> None:
+    hub = client.app[keys.HUB]
+    show = await seed_show(client)
+    stalled, sid = await StalledViewer.join(cast(Any, client), show)
+    conn = hub.lean.by_live[sid]
+    conn.transport.write(b"\x00" * 4_000_000)  # more than the socket buffers can take
+    transports = hub.lean.close_all({})
+    assert transports == [conn.transport] and conn.transport.get_write_buffer_size() > 0
+    assert await abort_stragglers(transports, grace=0.2) == 1
+    await wait_for(lambda: not hub.lean.conns and not hub.live.viewers)
+    await stalled.close()
