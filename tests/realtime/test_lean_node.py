@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -25,9 +26,11 @@ pytestmark = pytest.mark.skipif(
 async def test_stock_client_joins_gets_snapshot_ticks_and_acks(client: TestClient) -> None:
     show = await seed_show(client)
     url = f"http://127.0.0.1:{client.server.port}"
+    node = shutil.which("node")
+    assert node is not None
     proc = await asyncio.create_subprocess_exec(
-        "node", str(SCRIPT), url, show, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, env={"NODE_PATH": str(MODULES), "PATH": "/usr/bin:/bin"},
+        node, str(SCRIPT), url, show, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env={**os.environ, "NODE_PATH": str(MODULES)},
         cwd=str(MODULES.parent))
     seen_lean = False
 
