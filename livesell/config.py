@@ -62,6 +62,7 @@ class Settings:
     ping_interval: int = 25
     viewer_max_buffer: int = 65_536
     socket_max_message: int = 16_384
+    lean_live: bool = True
     cookie_secure: bool = False
     payment_bank: str = ""
     payment_account: str = ""

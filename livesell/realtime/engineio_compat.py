@@ -37,6 +37,8 @@ from typing import Any
 
 from aiohttp import web
 
+from .framing import websocket_text_frame
+
 logger = logging.getLogger(__name__)
 
 #: Major versions of python-engineio whose internals match the description above.
@@ -224,3 +226,31 @@ def track_tasks(sio: Any) -> set[asyncio.Task[Any]]:
     eio.start_background_task = tracked
     eio._livesell_tasks = tasks
     return tasks
+
+
+def namespace_goodbyes(sio: Any) -> dict[str, bytes]:
+    """Per engine.io sid, the Socket.IO DISCONNECT frame of each namespace it joined (what a
+    client needs to tell "the server closed me" from a network drop). Empty when the
+    manager is not the shape python-socketio 5 has."""
+    goodbyes: dict[str, bytes] = {}
+    manager: Any = getattr(sio, "manager", None)
+    try:
+        for namespace in list(manager.get_namespaces()):
+            prefix = "" if namespace == "/" else namespace + ","
+            frame = websocket_text_frame(f"41{prefix}".encode())
+            for _sid, eio_sid in list(manager.get_participants(namespace, None)):
+                goodbyes[eio_sid] = goodbyes.get(eio_sid, b"") + frame
+    except (AttributeError, TypeError, KeyError):
+        return {}
+    return goodbyes
+
+
+def initialize_manager(sio: Any) -> None:
+    """Start the client manager now (the Redis manager's listener among others).
+
+    python-socketio does it when its first engine.io connection opens; a node whose viewers
+    are all on the lean path may never see one, and would then miss every relayed push."""
+    if getattr(sio, "manager_initialized", True):
+        return
+    sio.manager_initialized = True
+    sio.manager.initialize()

@@ -21,13 +21,12 @@ What that trades away, and how it is covered:
   ever awaits a viewer.
 * Viewers on HTTP long-polling, viewers still connecting, and everything when
   the engine.io internals are not what :mod:`.engineio_compat` expects, go
-  through the ordinary ``emit`` path.
+  through the ordinary ``emit`` path. Lean-path viewers (:mod:`.lean`) are
+  written to directly from their first push (``add_direct``).
 
-Frames never interleave with frames aiohttp writes for the same socket:
-with compression off, aiohttp's ``WebSocketWriter._write_websocket_frame``
-writes each frame synchronously (one ``transport.write``, or header then
-payload with no await between), and asyncio transports buffer whole writes,
-so two frames can only follow each other, never mix.
+Frames never interleave with frames aiohttp writes for the same socket: with
+compression off, aiohttp writes each frame synchronously (no await between
+header and payload), and asyncio transports buffer whole writes.
 """
 
 from __future__ import annotations
@@ -85,39 +84,24 @@ class _Viewer:
 def after_join_wave() -> None:
     """Exempt every object alive now from future garbage collections.
 
-    Thousands of viewer connections leave long-lived objects that each
-    collection of the oldest generation walks again; freezing them measured
-    +61 % deliveries per CPU second at 5,000 viewers on the emit path. Call it
-    once a join wave has settled (e.g. a few seconds after a show goes live),
-    not per connection. Reference cycles among frozen objects are never
-    reclaimed, so expect a slow leak under heavy churn; ``gc.unfreeze()``
-    undoes it.
+    Thousands of viewer connections leave long-lived objects that each collection of the
+    oldest generation walks again; freezing them measured +61 % deliveries per CPU second
+    at 5,000 viewers on the emit path. Call it once a join wave has settled, not per
+    connection. Frozen cycles are never reclaimed; ``gc.unfreeze()`` undoes it.
     """
     gc.freeze()
 
 
 class ViewerFanout:
-    """Encode-once broadcast to Socket.IO viewers grouped by show.
+    """Encode-once broadcast to Socket.IO viewers grouped by show. Build it right after the
+    ``AsyncServer``: it hooks the engine.io websocket driver (and turns deflate off)."""
 
-    Build it right after the ``AsyncServer`` (before viewers connect): the
-    constructor hooks the server's engine.io websocket driver, which also
-    turns permessage-deflate off for every websocket of that server.
-    """
-
-    def __init__(
-        self,
-        sio: socketio.AsyncServer,
-        namespace: str = "/live",
-        max_buffer: int = 64 * 1024,
-        max_skips: int = 50,
-        max_queued: int = 16,
-        json_only: bool = False,
-    ) -> None:
-        """
-        :param max_buffer: bytes waiting in a viewer's transport above which it is skipped.
-        :param max_skips: consecutive skipped pushes after which a viewer is disconnected.
-        :param max_queued: engine.io queue length above which a slow-path viewer is skipped.
-        """
+    def __init__(self, sio: socketio.AsyncServer, namespace: str = "/live",
+                 max_buffer: int = 64 * 1024, max_skips: int = 50, max_queued: int = 16,
+                 json_only: bool = False) -> None:
+        """``max_buffer``: bytes waiting in a viewer's transport above which it is skipped;
+        ``max_skips``: consecutive skips after which it is cut off; ``max_queued``: engine.io
+        queue length above which a slow-path viewer is skipped."""
         self._sio = sio
         self._namespace = namespace
         self._max_buffer = max_buffer
@@ -139,19 +123,26 @@ class ViewerFanout:
         return self._registry is not None
 
     def add(self, show_id: str, sid: str) -> None:
-        """Start sending ``show_id``'s pushes to viewer ``sid`` (a socket.io sid).
-
-        Call it in the namespace's connect handler after the snapshot was emitted.
-        A viewer belongs to one show; adding it again moves it. A sid that is not
-        (or no longer) connected to the namespace is ignored, so adding from a
-        task that raced a disconnect leaves nothing behind.
-        """
+        """Start sending ``show_id``'s pushes to viewer ``sid`` (a socket.io sid), once its
+        snapshot was emitted. A viewer belongs to one show; adding it again moves it. A sid
+        not (or no longer) connected to the namespace is ignored, so adding from a task
+        that raced a disconnect leaves nothing behind."""
         self.discard(sid)
         eio_sid = self._sio.manager.eio_sid_from_sid(sid, self._namespace)
         if eio_sid is None:
             logger.debug("not adding viewer %s to show %s: not connected", sid, show_id)
             return
         viewer = _Viewer(sid, show_id, eio_sid)
+        self._viewers[sid] = viewer
+        self._shows.setdefault(show_id, {})[sid] = viewer
+
+    def add_direct(self, show_id: str, sid: str, ws: web.WebSocketResponse,
+                   transport: asyncio.Transport) -> None:
+        """Like :meth:`add`, for a websocket this server speaks Engine.IO on itself (the
+        lean path): its frames go straight to ``transport`` from the first push."""
+        self.discard(sid)
+        viewer = _Viewer(sid, show_id, None)
+        viewer.ws, viewer.transport = ws, transport
         self._viewers[sid] = viewer
         self._shows.setdefault(show_id, {})[sid] = viewer
 
@@ -167,21 +158,28 @@ class ViewerFanout:
             if not show:
                 del self._shows[viewer.show_id]
 
-    async def close_all(self) -> None:
-        """Shutdown: every websocket of the engine.io server (all namespaces) gets one close
-        frame written to its transport, which then closes; nothing awaits any one viewer.
-        Marked closing, engine.io skips its per-socket teardown (~1 ms a viewer)."""
+    async def close_all(self, goodbyes: dict[str, bytes] | None = None
+                        ) -> list[asyncio.Transport]:
+        """Shutdown: every websocket of the engine.io server (all namespaces) gets the
+        Socket.IO DISCONNECT of each namespace it joined and one close frame, written to its
+        transport, which then closes; nothing awaits any one viewer. Marked closing,
+        engine.io skips its per-socket teardown (~1 ms a viewer). Returns the transports."""
         if self._registry is None:
-            return
+            return []
         frame = websocket_close_frame(1001, b"server shutdown")
         engine_sockets = getattr(self._registry.eio, "sockets", {})
+        if goodbyes is None:
+            goodbyes = compat.namespace_goodbyes(self._sio)
+        transports = []
         for eio_sid, entry in list(self._registry.sockets.items()):
             if (sock := engine_sockets.get(eio_sid)) is not None:
                 sock.closing = True
             if not entry.transport.is_closing():
-                entry.transport.write(frame)
+                entry.transport.write(goodbyes.get(eio_sid, b"") + frame)
                 entry.transport.close()
+            transports.append(entry.transport)
         await asyncio.sleep(0)  # let the close callbacks run before aiohttp counts handlers
+        return transports
 
     def count(self, show_id: str) -> int:
         """Viewers currently added to ``show_id``."""
@@ -221,7 +219,7 @@ class ViewerFanout:
         viewers = self._shows.get(show_id)
         if not viewers:
             return FanoutStats()
-        frame = self.encode(event, data) if self._registry is not None else None
+        frame = self.encode(event, data)
         max_buffer = self._max_buffer
         delivered = skipped = 0
         slow: list[str] = []

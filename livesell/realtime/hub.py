@@ -30,10 +30,11 @@ from ..domain.events import (
 )
 from ..plumbing import TaskSet, stop_tasks, summary
 from ..store.base import Store
-from . import engineio_compat, names
+from . import bridge, engineio_compat, names
 from .console_access import ConsoleAccess
 from .consoles import ConsoleNamespace, TokenCheck
 from .fanout import ViewerFanout
+from .lean import LeanViewers, abort_stragglers
 from .packet_guard import guard_packets
 from .shows import Shows
 from .viewers import BuyerLookup, ViewerNamespace
@@ -70,6 +71,11 @@ class RealtimeHub:
                                          tokens=tokens, viewer_count=self.fanout.count,
                                          clock=clock, relayed=self.relayed,
                                          base_url=settings.public_base)
+        # direct websockets of /live viewers, served without python-engineio (lean.py)
+        self.lean = (LeanViewers(self.live, settings, self.sio.handle_request,
+                                 bridge.install(self.sio))
+                     if settings.lean_live else None)
+        self.live.direct = self.lean
         if manager is not None:
             manager.local_push = self.live.deliver
         self.sio.register_namespace(self.live)
@@ -125,6 +131,8 @@ class RealtimeHub:
         self.live.running = False
         self.consoles.running = False
         self.access.running = False
+        if self.lean is not None:
+            self.lean.running = False
 
     def metrics(self, reset: bool = False) -> dict[str, Any]:
         """Fan-out and tick figures for operators (and the benchmarks)."""
@@ -142,14 +150,24 @@ class RealtimeHub:
 
 def setup_realtime(app: web.Application, hub: RealtimeHub, bus: EventBus) -> RealtimeHub:
     """Attach Socket.IO to the app and run the tick, staff flush and stats loops with it."""
-    hub.sio.attach(app, socketio_path="socket.io")
+    lean = hub.lean
+    if lean is None:
+        hub.sio.attach(app, socketio_path="socket.io")
+    else:
+        # python-socketio's own routes, except that GET looks first for a direct websocket
+        app.router.add_get("/socket.io/", lean.handle)
+        app.router.add_post("/socket.io/", hub.sio.handle_request)
+        app.router.add_route("OPTIONS", "/socket.io/", hub.sio.handle_request)
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         unsubscribe = bus.subscribe(hub.on_event)
+        engineio_compat.initialize_manager(hub.sio)
         tasks = [asyncio.create_task(hub.live.run_ticks(), name="realtime-tick"),
                  asyncio.create_task(hub.consoles.run_staff_flush(), name="realtime-staff"),
                  asyncio.create_task(hub.consoles.run_stats(), name="realtime-stats"),
                  asyncio.create_task(hub.access.run(), name="console-access")]
+        if lean is not None:
+            tasks.append(asyncio.create_task(lean.run_pings(), name="lean-pings"))
         yield
         unsubscribe()
         hub.stop()
@@ -159,8 +177,13 @@ def setup_realtime(app: web.Application, hub: RealtimeHub, bus: EventBus) -> Rea
 
     async def close_viewers(app: web.Application) -> None:
         # on_shutdown runs before aiohttp waits for open requests: an open websocket would
-        # otherwise hold every stop or restart for the whole shutdown timeout.
-        await hub.fanout.close_all()
+        # otherwise hold every stop or restart for the whole shutdown timeout. Every socket
+        # gets its Socket.IO DISCONNECT and close frame in one pass; those still flushing
+        # after a second (viewers that stopped reading) are aborted.
+        goodbyes = engineio_compat.namespace_goodbyes(hub.sio)
+        transports = lean.close_all(goodbyes) if lean is not None else []
+        transports += await hub.fanout.close_all(goodbyes)
+        await abort_stragglers(transports)
 
     app.on_shutdown.append(close_viewers)
     app.cleanup_ctx.append(ctx)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import socketio  # type: ignore[import-untyped,unused-ignore]
+from aiohttp import web
 
 from ..capture.service import CaptureService
 from ..capture.views import ShowViews
@@ -36,6 +37,10 @@ from .shows import Shows, ShowState
 
 log = logging.getLogger(__name__)
 
+UNKNOWN_SHOW = "unknown show"
+# (show id, client address, buyer id from the signed cookie or "")
+Entry = tuple[str, str, str]
+
 # How long joiners may share one snapshot of a show; any tick with news drops it sooner.
 SNAPSHOT_SECONDS = 1.0
 
@@ -45,6 +50,13 @@ class BuyerLookup(Protocol):
 
     def buyer_of(self, cookies: Mapping[str, str]) -> str | None: ...
     def origin_of(self, address: str) -> str: ...
+
+
+class DirectViewers(Protocol):
+    """Viewers on a transport other than python-socketio's (the lean path, lean.py)."""
+
+    def send(self, live_sid: str, event: str, data: Any) -> bool: ...
+    def disconnect(self, live_sid: str) -> bool: ...
 
 
 class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -65,6 +77,7 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.clock = clock
         self.relayed = relayed
         self.buyers = buyers  # signed buyer ids and client-address keys (None: per socket)
+        self.direct: DirectViewers | None = None
         self.buckets = TokenBuckets(settings.comment_rate, settings.comment_burst)
         self.ip_buckets = TokenBuckets(settings.comment_rate * 5, settings.comment_burst * 5)
         self.trusted = parse_networks(settings.trusted_proxies)
@@ -73,8 +86,8 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # Loops also stop on this flag: a library deep in an emit may swallow a cancellation,
         # and a shutdown must never hang on it.
         self.running = True
-        # socket sid -> (show id, address, buyer id from the signed cookie or "")
-        self.viewers: dict[str, tuple[str, str, str]] = {}
+        # socket sid (python-socketio's or the lean path's) -> who it is
+        self.viewers: dict[str, Entry] = {}
         # show -> (built at, stock version, encoded packet)
         self._snapshots: dict[str, tuple[float, int, str]] = {}
         self._building: dict[str, asyncio.Future[tuple[int, str]]] = {}
@@ -213,20 +226,50 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     # -- namespace events ------------------------------------------------------------------
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        request = environ.get("aiohttp.request")
+        entry = await self.admit(auth, request)
+        if entry is None:
+            raise socketio.exceptions.ConnectionRefusedError(UNKNOWN_SHOW)
+        self.join(sid, entry)
+        self.sio.start_background_task(self._welcome, sid, entry[0])
+        return True
+
+    # -- joining and leaving: the rules both transports (python-socketio, lean.py) share ---
+
+    async def admit(self, auth: Any, request: web.BaseRequest | None) -> Entry | None:
+        """Who joins which show, or ``None`` when the show is unknown (a refused connect)."""
         show_id = auth.get("show") if isinstance(auth, dict) else None
         if not isinstance(show_id, str) or not await self.show_exists(show_id):
-            raise socketio.exceptions.ConnectionRefusedError("unknown show")
-        request = environ.get("aiohttp.request")
+            return None
+        if request is None:
+            return show_id, "?", ""
         ip = client_address(request.remote, request.headers.get("X-Forwarded-For"),
-                            self.trusted) if request is not None else "?"
-        buyer = (self.buyers.buyer_of(request.cookies)
-                 if request is not None and self.buyers is not None else None)
+                            self.trusted)
+        buyer = self.buyers.buyer_of(request.cookies) if self.buyers is not None else None
+        return show_id, ip, buyer or ""
+
+    def join(self, sid: str, entry: Entry) -> None:
         # (show, address, buyer) in one tuple: at 10,000 viewers a session dict each is real
         # memory. The fan-out is the show's room: no Socket.IO room is needed on /live.
-        self.viewers[sid] = (show_id, ip, buyer or "")
-        self.state(show_id)
-        self.sio.start_background_task(self._welcome, sid, show_id)
-        return True
+        self.viewers[sid] = entry
+        self.state(entry[0])
+
+    async def welcome_packets(self, show_id: str) -> list[str]:
+        """The snapshot packet, and the newest stock push when it is newer than that shared
+        snapshot; raises DomainError when the show cannot be read."""
+        version, packet = await self.snapshot_packet(show_id)
+        packets = [packet]
+        newest = self.state(show_id).last_stock
+        if newest is not None and int(newest.get("v", 0)) > version:
+            # a push went out after this shared snapshot was built: send it to this viewer
+            packets.append(event_packet(names.LIVE, names.STOCK, newest))
+        return packets
+
+    def leave(self, sid: str) -> None:
+        """Disconnect bookkeeping: out of the fan-out, the viewer count and the buckets."""
+        self.fanout.discard(sid)
+        self.buckets.forget(sid)
+        self.viewers.pop(sid, None)
 
     async def show_exists(self, show_id: str) -> bool:
         if show_id in self._snapshots:
@@ -257,9 +300,9 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _welcome(self, sid: str, show_id: str) -> None:
         try:
-            version, packet = await self.snapshot_packet(show_id)
+            packets = await self.welcome_packets(show_id)
         except DomainError:
-            await self.sio.disconnect(sid, namespace=names.LIVE)
+            await self.disconnect_viewer(sid)
             return
         eio_sid = self.sio.manager.eio_sid_from_sid(sid, names.LIVE)
         if eio_sid is None:
@@ -267,17 +310,22 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # Through the engine.io queue, so it stays ahead of anything sent after it. Queueing
         # never suspends (the queue is unbounded), so no push can slip in between these
         # sends and joining the fan-out.
-        await self.sio.eio.send(eio_sid, packet)
-        newest = self.state(show_id).last_stock
-        if newest is not None and int(newest.get("v", 0)) > version:
-            # a push went out after this shared snapshot was built: send it to this viewer
-            await self.sio.eio.send(eio_sid, event_packet(names.LIVE, names.STOCK, newest))
+        for packet in packets:
+            await self.sio.eio.send(eio_sid, packet)
         self.fanout.add(show_id, sid)
 
+    async def send_to(self, sid: str, event: str, data: Any) -> None:
+        """One event to one viewer, on whichever transport it is."""
+        if self.direct is None or not self.direct.send(sid, event, data):
+            await self.sio.emit(event, data, to=sid, namespace=names.LIVE)
+
+    async def disconnect_viewer(self, sid: str) -> None:
+        """Take one viewer off /live, on whichever transport it is."""
+        if self.direct is None or not self.direct.disconnect(sid):
+            await self.sio.disconnect(sid, namespace=names.LIVE)
+
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        self.fanout.discard(sid)
-        self.buckets.forget(sid)
-        self.viewers.pop(sid, None)
+        self.leave(sid)
 
     @socket_event(LIVE_COMMENT)
     async def on_comment(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -28,9 +28,12 @@ export class LiveShow extends EventTarget {
   connect() {
     const io = globalThis.io;
     // Each tab gets its own connection; reconnection is left to socket.io with capped backoff.
+    // A websocket first (the server's lean path: one round trip, no polling session); where
+    // a proxy or network refuses websockets, tryAllTransports falls back to long-polling.
     this.socket = io("/live", {
       auth: { show: this.showId }, forceNew: true, reconnectionDelay: 500,
       reconnectionDelayMax: 5000, randomizationFactor: 0.3, timeout: 10000,
+      transports: ["websocket", "polling"], tryAllTransports: true,
     });
     const s = this.socket;
     s.on("connect", () => this._status(true));
