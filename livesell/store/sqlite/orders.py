@@ -10,7 +10,7 @@ from ...domain.models import Contact, Order
 from ..base import Captured, CaptureItem, CaptureRequest, Changed
 from ..partial import settle
 from . import expiry, staff
-from .capture import capture_one
+from .batch import capture_batch
 from .conn import SqliteConnection
 from .health import as_unavailable
 from .rows import load_order, order_from_row
@@ -20,39 +20,10 @@ class SqliteOrders(SqliteConnection):
     """Capture, order reads, staff actions and expiry, each one writer operation."""
 
     async def capture(self, requests: Sequence[CaptureRequest], now: float) -> list[Captured]:
-        # One write for the batch (one fsync), each comment in its own savepoint so a refused
-        # one cannot undo its neighbours.
+        # One write for the batch (one fsync), its rows queued and written several per
+        # statement; a refused comment cannot undo its neighbours (capture.capture_batch).
         cache = self.cache
-
-        def one_by_one(conn: sqlite3.Connection) -> list[Captured | Exception]:
-            out: list[Captured | Exception] = []
-            for req in requests:
-                conn.execute("SAVEPOINT comment")
-                try:
-                    out.append(capture_one(conn, req, now, cache))
-                except Exception as exc:  # this comment only; the rest of the batch goes on
-                    cache.clear()
-                    conn.execute("ROLLBACK TO comment")
-                    out.append(exc)
-                conn.execute("RELEASE comment")
-            return out
-
-        def all_of_them(conn: sqlite3.Connection) -> list[Captured | Exception]:
-            # The common case needs no savepoint per comment; if one comment fails, the whole
-            # batch is undone (the engine's savepoint) and redone one savepoint at a time.
-            conn.execute("SAVEPOINT batch")
-            try:
-                done: list[Captured | Exception] = [
-                    capture_one(conn, req, now, cache) for req in requests]
-            except Exception:
-                cache.clear()
-                conn.execute("ROLLBACK TO batch")
-                conn.execute("RELEASE batch")
-                return one_by_one(conn)
-            conn.execute("RELEASE batch")
-            return done
-
-        done = await self.engine.write(all_of_them)
+        done = await self.engine.write(lambda conn: capture_batch(conn, requests, now, cache))
         # Others of the batch may be committed already: one that failed alone is answered
         # "rejected"; only a batch where nothing was stored is refused (503 for a full disk).
         return settle(requests, done, lambda exc: as_unavailable(self.engine, exc))

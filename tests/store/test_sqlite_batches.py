@@ -1,0 +1,85 @@
+"""SQLite capture batches queue their rows and write them at the end (store/sqlite/pending.py):
+the database must come out exactly as one comment per call leaves it, with the writer cache's
+check mode off (check mode flushes the queue before each comparison, so it would hide a
+difference between the two)."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
+
+from livesell.store.base import CaptureRequest
+from livesell.store.sqlite import SqliteStore
+from tests.store.test_contract import NOW, order_req, setup_show
+
+TABLES = {
+    "comments": "SELECT * FROM comments ORDER BY id",
+    # tokens are random per order
+    "orders": "SELECT code, show_id, buyer, buyer_name, status, contact, version, created_at, "
+              "updated_at, origin FROM orders ORDER BY code",
+    "lines": "SELECT * FROM lines ORDER BY id",
+    "audit": "SELECT * FROM audit ORDER BY id",
+    "variants": "SELECT * FROM variants ORDER BY code, label",
+    "sequences": "SELECT * FROM sequences ORDER BY name",
+    "review": "SELECT * FROM review ORDER BY id",
+}  # not the stock version: it moves once per group commit, and the runs commit differently
+
+
+def storm(seed: int, count: int) -> list[CaptureRequest]:
+    """Orders (some oversold, some repeated, some with a phone), cancels, changes, contact
+    details and chat from a few buyers, so that batches mix queued and direct comments."""
+    rng = random.Random(seed)
+    items = [("A1", "500g"), ("A1", "1kg"), ("A2", None), ("B1", None), ("C1", None),
+             ("Z9", None)]
+    out: list[CaptureRequest] = []
+    for n in range(count):
+        buyer = f"u{rng.randrange(12)}"
+        roll = rng.random()
+        if roll < 0.08 and out:
+            out.append(rng.choice(out))  # the same comment again
+            continue
+        if roll < 0.6:
+            code, variant = rng.choice(items)
+            out.append(order_req(f"c{n}", [(code, variant, rng.randint(1, 3))], buyer=buyer,
+                                 phone="0912345678" if rng.random() < 0.1 else None))
+        elif roll < 0.7:
+            out.append(order_req(f"c{n}", [], buyer=buyer, kind="cancel"))
+        elif roll < 0.78:
+            out.append(order_req(f"c{n}", [("A1", None, 1)], buyer=buyer, kind="reduce"))
+        elif roll < 0.85:
+            out.append(order_req(f"c{n}", [], buyer=buyer, kind="contact", phone="0987654321"))
+        else:
+            out.append(order_req(f"c{n}", [], buyer=buyer, kind="chat"))
+    return out
+
+
+def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    conn = sqlite3.connect(path)
+    try:
+        return {name: conn.execute(sql).fetchall() for name, sql in TABLES.items()}
+    finally:
+        conn.close()
+
+
+async def run(path: Path, requests: list[CaptureRequest], batch: int) -> list[object]:
+    store = SqliteStore(path, "OFF", check_cache=False)
+    await store.start()
+    try:
+        await setup_show(store, max_per_buyer=5)
+        answers: list[object] = []
+        for start in range(0, len(requests), batch):
+            done = await store.capture(requests[start:start + batch], NOW)
+            answers.extend((d.result.status, d.result.order, d.result.reason) for d in done)
+        return answers
+    finally:
+        await store.close()
+
+
+async def test_batches_write_what_single_comments_write(tmp_path: Path) -> None:
+    for seed in range(3):
+        requests = storm(seed, 300)
+        one = await run(tmp_path / f"one{seed}.db", requests, 1)
+        many = await run(tmp_path / f"many{seed}.db", requests, 40)
+        assert many == one
+        assert dump(tmp_path / f"many{seed}.db") == dump(tmp_path / f"one{seed}.db")
