@@ -72,7 +72,7 @@ def run(scenario: str, count: int, profile: bool = False) -> tuple[float, dict[s
             for start in range(0, count, BATCH):
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute("SAVEPOINT op")
-                for done in capture_batch(conn, reqs[start:start + BATCH], NOW, cache):
+                for done in capture_batch(conn, reqs[start:start + BATCH], [NOW] * BATCH, cache):
                     assert not isinstance(done, Exception), done
                     key = str(done.result.status)
                     statuses[key] = statuses.get(key, 0) + 1

@@ -5,10 +5,13 @@ difference between the two)."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import sqlite3
 from pathlib import Path
 
+from livesell.domain.errors import NotFound
+from livesell.domain.models import CommentStatus
 from livesell.store.base import CaptureRequest
 from livesell.store.sqlite import SqliteStore
 from tests.store.test_contract import NOW, order_req, setup_show
@@ -83,3 +86,32 @@ async def test_batches_write_what_single_comments_write(tmp_path: Path) -> None:
         many = await run(tmp_path / f"many{seed}.db", requests, 40)
         assert many == one
         assert dump(tmp_path / f"many{seed}.db") == dump(tmp_path / f"one{seed}.db")
+
+
+async def test_calls_arriving_together_share_one_writer_operation(tmp_path: Path) -> None:
+    """Each caller gets its own comments' answers; a call whose comments all fail is refused
+    alone, the others of the same operation stored."""
+    store = SqliteStore(tmp_path / "inbox.db", "OFF")
+    await store.start()
+    try:
+        await setup_show(store)
+        calls = [[order_req(f"k{i}-{j}", [("A2", None, 1)], buyer=f"b{i}") for j in range(3)]
+                 for i in range(20)]
+        bad = [order_req("bad", [("A2", None, 1)], show="nope")]
+        before = store.engine.operations
+        results = await asyncio.gather(*(store.capture(c, NOW) for c in calls[:10]),
+                                       store.capture(bad, NOW),
+                                       *(store.capture(c, NOW) for c in calls[10:]),
+                                       return_exceptions=True)
+        assert store.engine.operations - before < len(calls)
+        assert isinstance(results.pop(10), NotFound)
+        for call, done in zip(calls, results, strict=True):
+            assert not isinstance(done, BaseException), done
+            assert [d.result.id for d in done] == [r.comment.source_id for r in call]
+        statuses = [d.result.status for done in results if isinstance(done, list)
+                    for d in done]
+        assert statuses.count(CommentStatus.ORDERED) + statuses.count(
+            CommentStatus.WAITLISTED) == 60
+        assert await store.capture([], NOW) == []
+    finally:
+        await store.close()

@@ -10,7 +10,6 @@ from ...domain.models import Contact, Order
 from ..base import Captured, CaptureItem, CaptureRequest, Changed
 from ..partial import settle
 from . import expiry, staff
-from .batch import capture_batch
 from .conn import SqliteConnection
 from .health import as_unavailable
 from .rows import load_order, order_from_row
@@ -20,10 +19,12 @@ class SqliteOrders(SqliteConnection):
     """Capture, order reads, staff actions and expiry, each one writer operation."""
 
     async def capture(self, requests: Sequence[CaptureRequest], now: float) -> list[Captured]:
-        # One write for the batch (one fsync), its rows queued and written several per
-        # statement; a refused comment cannot undo its neighbours (capture.capture_batch).
-        cache = self.cache
-        done = await self.engine.write(lambda conn: capture_batch(conn, requests, now, cache))
+        # One write for the batch and for those of other calls arriving meanwhile (one
+        # fsync), its rows queued and written several per statement; a refused comment
+        # cannot undo its neighbours (batch.capture_batch, batch.CaptureInbox).
+        if not requests:
+            return []
+        done = await self.captures.capture(requests, now)
         # Others of the batch may be committed already: one that failed alone is answered
         # "rejected"; only a batch where nothing was stored is refused (503 for a full disk).
         return settle(requests, done, lambda exc: as_unavailable(self.engine, exc))
