@@ -12,7 +12,7 @@ from pathlib import Path
 
 from livesell.domain.errors import NotFound
 from livesell.domain.models import CommentStatus
-from livesell.store.base import CaptureRequest
+from livesell.store.base import CaptureRequest, Store
 from livesell.store.sqlite import SqliteStore
 from tests.store.test_contract import NOW, order_req, setup_show
 
@@ -115,3 +115,18 @@ async def test_calls_arriving_together_share_one_writer_operation(tmp_path: Path
         assert await store.capture([], NOW) == []
     finally:
         await store.close()
+
+
+async def test_several_orders_read_at_once_come_in_the_order_asked(store: Store) -> None:
+    await setup_show(store)
+    done = await store.capture([order_req("o1", [("A2", None, 1)], buyer="x"),
+                                order_req("o2", [("C1", None, 2)], buyer="y"),
+                                order_req("o3", [("A1", "1kg", 1)], buyer="x")], NOW)
+    first, second = done[0].result.order or "", done[1].result.order or ""
+    asked = [second, first.lower(), "NOPE-0001", second]
+    got = await store.get_orders(asked)
+    assert [o.code for o in got] == [second, first, second]
+    for order in got:
+        alone = await store.get_order(order.code)
+        assert alone is not None and order.lines == alone.lines and order.version == alone.version
+    assert await store.get_orders([]) == []

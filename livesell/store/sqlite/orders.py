@@ -12,7 +12,7 @@ from ..partial import settle
 from . import expiry, staff
 from .conn import SqliteConnection
 from .health import as_unavailable
-from .rows import load_order, order_from_row
+from .rows import load_order, load_orders, order_from_row
 
 
 class SqliteOrders(SqliteConnection):
@@ -31,11 +31,7 @@ class SqliteOrders(SqliteConnection):
 
     async def get_orders(self, codes: Sequence[str]) -> list[Order]:
         """Several orders in one read, without their audit trails (for console pushes)."""
-        def run(conn: sqlite3.Connection) -> list[Order]:
-            found = (load_order(conn, code, audit=False) for code in codes)
-            return [order for order in found if order is not None]
-
-        return await self.engine.read(run)
+        return await self.engine.read(lambda conn: load_orders(conn, codes))
 
     async def get_order(self, code: str) -> Order | None:
         return await self.engine.read(lambda c: load_order(c, code))
