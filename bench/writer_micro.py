@@ -1,8 +1,8 @@
 """``python -m bench.writer_micro`` — writer CPU per captured order comment on SQLite.
 
 Builds a store in a temporary folder (5 products x 4 variants = 20 variants), then calls
-``store.sqlite.capture.capture_one`` directly on a connection from ``engine.connect``, in
-batches of 250 inside BEGIN IMMEDIATE / COMMIT (one savepoint per comment, like the engine),
+``store.sqlite.batch.capture_batch`` directly on a connection from ``engine.connect``, in
+batches of 250 inside BEGIN IMMEDIATE / COMMIT (one savepoint per batch, like the engine),
 and reports ``time.process_time`` per capture. Two scenarios:
 
 - ``held``: plenty of stock, every comment holds one unit (buyers repeat, so most comments
@@ -26,7 +26,7 @@ from pathlib import Path
 from livesell.domain.models import Comment, CommentStatus, Product, Show, ShowStatus, Variant
 from livesell.store.base import CaptureItem, CaptureRequest
 from livesell.store.sqlite import SqliteStore
-from livesell.store.sqlite.capture import capture_one
+from livesell.store.sqlite.batch import capture_batch
 from livesell.store.sqlite.engine import connect
 from livesell.store.sqlite.writer import WriterCache
 
@@ -71,12 +71,12 @@ def run(scenario: str, count: int, profile: bool = False) -> tuple[float, dict[s
         def loop() -> None:
             for start in range(0, count, BATCH):
                 conn.execute("BEGIN IMMEDIATE")
-                for req in reqs[start:start + BATCH]:
-                    conn.execute("SAVEPOINT op")
-                    done = capture_one(conn, req, NOW, cache)
-                    conn.execute("RELEASE op")
+                conn.execute("SAVEPOINT op")
+                for done in capture_batch(conn, reqs[start:start + BATCH], [NOW] * BATCH, cache):
+                    assert not isinstance(done, Exception), done
                     key = str(done.result.status)
                     statuses[key] = statuses.get(key, 0) + 1
+                conn.execute("RELEASE op")
                 cache.before_commit(conn)
                 conn.execute("COMMIT")
 

@@ -48,19 +48,21 @@ class ShowViews:
         self._ticker: dict[str, deque[OrderPlaced]] = {}
         self._feed: dict[str, deque[CommentReceived]] = {}
         self._last_text: OrderedDict[tuple[str, str], str] = OrderedDict()
-        self._public: OrderedDict[int, tuple[CommentReceived, dict[str, Any]]] = OrderedDict()
+        # id(event) -> [event, the author's previous text, its public form once made]
+        self._public: OrderedDict[int, list[Any]] = OrderedDict()
 
     def remember(self, event: Event) -> None:
-        """Keep a ticker or feed event; a comment's public form is made here, once, with the
-        author's previous comment beside it."""
+        """Keep a ticker or feed event, and beside a comment the author's previous one: its
+        public form is made from both when first asked for (under a storm only the comments
+        a push or a snapshot carries are masked), once."""
         if isinstance(event, OrderPlaced):
             self._ticker.setdefault(event.show_id, deque(maxlen=self.ticker_size)).append(event)
         elif isinstance(event, CommentReceived):
             self._feed.setdefault(event.show_id, deque(maxlen=50)).append(event)
             key = (event.show_id, event.author_name)
-            item = public_item(event, self._last_text.pop(key, ""))
+            before = self._last_text.pop(key, "")
             self._last_text[key] = event.text[-300:]
-            self._public[id(event)] = (event, item)
+            self._public[id(event)] = [event, before, None]
             while len(self._last_text) > _AUTHORS_KEPT:
                 self._last_text.popitem(last=False)
             while len(self._public) > _MASKED_KEPT:
@@ -71,7 +73,10 @@ class ShowViews:
         if isinstance(event, CommentReceived):
             hit = self._public.get(id(event))
             if hit is not None and hit[0] is event:
-                return hit[1]
+                if hit[2] is None:
+                    hit[2] = public_item(event, hit[1])
+                item: dict[str, Any] = hit[2]
+                return item
         return public_item(event)
 
     def ticker(self, show_id: str) -> list[dict[str, Any]]:

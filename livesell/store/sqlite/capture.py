@@ -20,7 +20,6 @@ from ...domain.models import (
     CaptureResult,
     Comment,
     CommentStatus,
-    Contact,
     LineState,
     OrderStatus,
     ReviewItem,
@@ -29,6 +28,7 @@ from ...domain.models import (
 )
 from ..base import Captured, CaptureItem, CaptureRequest
 from . import buyers as buyers_db
+from . import pending as pending_rows
 from .books import (
     _available,
     _bump,
@@ -41,25 +41,28 @@ from .books import (
     promote_waitlist,
     release_lines,
 )
-from .rows import _contact_doc, _show_for, save_show
+from .rows import _show_for, save_show
 from .writer import Unit, WriterCache, nocase
+
+_json_str = json.encoder.encode_basestring_ascii  # what json.dumps uses for a str
 
 
 def _new_order(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
                phone: str | None) -> str:
     number = next_value(conn, "order:" + show.order_prefix, unit.cache)
     code = f"{show.order_prefix}-{number:04d}"
-    contact = Contact(name=comment.author_name, phone=phone or "")
     unit.tokens[code] = token = secrets.token_urlsafe(12)
-    contact_json = json.dumps(_contact_doc(contact))
+    # json.dumps(_contact_doc(Contact(name, phone))), character for character
+    contact_json = (f'{{"name": {_json_str(comment.author_name)}, "phone": '
+                    f'{_json_str(phone or "")}, "address": ""}}')
     buyer = comment.buyer
     # Version 2: the order is born with its first item's bump (see add_items), which saves
     # one UPDATE per new order; the row ends the operation exactly as insert + _bump left it.
-    conn.execute(
-        "INSERT INTO orders (code, show_id, buyer, buyer_name, status, contact, version, token, "
-        "created_at, updated_at) VALUES (?, ?, ?, ?, 'captured', ?, 2, ?, ?, ?)",
-        (code, show.id, buyer, comment.author_name, contact_json, token, unit.now, unit.now),
-    )
+    row = (code, show.id, buyer, comment.author_name, contact_json, 2, token, unit.now, unit.now)
+    if unit.cache.pending.active:
+        unit.cache.pending.orders.append(row)
+    else:
+        conn.execute(pending_rows.ORDER, row)
     unit.cache.owners[nocase(code)] = (show.id, buyer)
     buyers = unit.cache.buyers.get(show.id)
     state = buyers.get(buyer) if buyers is not None else None
@@ -141,6 +144,7 @@ def add_items(
                 continue
             if buyers_db.limits_apply(limits):
                 assert counted is not None and limits is not None
+                cache.flush(conn)  # room() reads orders and lines
                 qty, cut = buyers_db.room(conn, show, buyer, limits, phone,
                                           sum(counted.values()), qty)
                 notes.extend(Note(NoteKind.LIMIT, n) for n in cut)
@@ -149,6 +153,8 @@ def add_items(
         opened = order is None
         if order is None:
             order = _new_order(conn, unit, show, comment, phone)
+            if limits is not None and limits.origin:
+                cache.flush(conn)  # mark_origin updates the order row
             buyers_db.mark_origin(conn, order, limits)
         available = _available(conn, cache, code, label)
         held, waiting = inventory.split_reservation(available, qty)
@@ -156,12 +162,8 @@ def add_items(
             expires = unit.now + show.hold_minutes * 60
             parts = inventory.price_parts(code, label, held, price, show.flash, unit.now)
             for units, unit_price in parts:
-                conn.execute(
-                    "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "
-                    "created_at, expires_at, comment_id, confidence, said) "
-                    "VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?)",
-                    (order, code, label, units, unit_price, unit.now, expires, comment_id,
-                     item.confidence, item.said))
+                _line(conn, cache, (order, code, label, units, unit_price, "held", unit.now,
+                                    expires, None, comment_id, item.confidence, item.said))
             taken = inventory.flash_taken(show.flash, code, label, parts, unit.now)
             if show.flash and taken:
                 show = replace(show, flash=replace(show.flash, taken=show.flash.taken + taken))
@@ -171,20 +173,14 @@ def add_items(
                                            unit.now))
             held_any = True
         if waiting:
-            conn.execute(
-                "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, created_at,"
-                " wait_seq, comment_id, confidence, said) "
-                "VALUES (?, ?, ?, ?, ?, 'waitlisted', ?, ?, ?, ?, ?)",
-                (order, code, label, waiting, price, unit.now, next_value(conn, "wait", cache),
-                 comment_id, item.confidence, item.said))
+            _line(conn, cache, (order, code, label, waiting, price, "waitlisted", unit.now, None,
+                                next_value(conn, "wait", cache), comment_id, item.confidence,
+                                item.said))
             waited_any = True
         detail = f"{code} {label} x{qty}" + (f" ({waiting} waitlisted)" if waiting else "")
-        if opened:  # 'opened' then 'add' in one statement (same rows, same order of ids)
-            conn.execute(
-                "INSERT INTO audit (order_code, at, actor, action, detail, comment_id) "
-                "VALUES (?, ?, ?, 'opened', ?, ?), (?, ?, ?, 'add', ?, ?)",
-                (order, unit.now, actor, f"for {comment.author_name}", comment_id,
-                 order, unit.now, actor, detail, comment_id))
+        if opened:  # 'opened' then 'add'
+            audit(conn, unit, order, actor, "opened", f"for {comment.author_name}", comment_id)
+            audit(conn, unit, order, actor, "add", detail, comment_id)
             unit.orders[order] = show.id  # _new_order already counted this bump
             state.counted = None  # as _bump would (restored below when we know the counts)
         else:
@@ -196,12 +192,20 @@ def add_items(
     if order is not None and phone and open_row is not None:
         contact = json.loads(open_row[1])
         if not contact.get("phone"):
+            cache.flush(conn)  # the order row may be queued
             contact["phone"] = phone
             contact_json = json.dumps(contact)
             conn.execute("UPDATE orders SET contact = ? WHERE code = ?", (contact_json, order))
             if state.open is not None and state.open[0] == order:
                 state.open = (order, contact_json, state.open[2])
     return order, held_any, waited_any, notes
+
+
+def _line(conn: sqlite3.Connection, cache: WriterCache, row: tuple[object, ...]) -> None:
+    if cache.pending.active:
+        cache.pending.lines.append(row)
+    else:
+        conn.execute(pending_rows.LINE, row)
 
 
 def add_review(conn: sqlite3.Connection, unit: Unit, show_id: str, comment: Comment,
@@ -241,21 +245,40 @@ def cancel_items(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comm
     return str(order)
 
 
+# Kinds that read lines and orders back as they go: written directly, never queued.
+_DIRECT = frozenset(("cancel", "reduce", "change", "contact"))
+
+
 def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
                 cache: WriterCache | None = None) -> Captured:
-    """Dedupe, store and act on one comment, all inside the caller's transaction."""
+    """Dedupe, store and act on one comment, all inside the caller's transaction; in a
+    batch (``cache.pending.active``) its rows may be queued, else they are written now."""
+    cache = cache or WriterCache()
+    pending = cache.pending
+    batched = pending.active
+    if batched and req.kind in _DIRECT:
+        cache.flush(conn)
+        pending.active = False
+    try:
+        done = _capture(conn, req, now, cache)
+        if not pending.active:
+            cache.flush(conn)
+        return done
+    finally:
+        pending.active = batched
+
+
+def _capture(conn: sqlite3.Connection, req: CaptureRequest, now: float,
+             cache: WriterCache) -> Captured:
     c = req.comment
-    cur = conn.execute(
-        "INSERT OR IGNORE INTO comments (show_id, source, source_id, author_id, author_name, "
-        "text, received_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
-        (c.show_id, c.source, c.source_id, c.author_id, c.author_name, c.text, c.received_at))
-    if cur.rowcount == 0:
-        row = conn.execute("SELECT status, order_code FROM comments WHERE source = ? AND "
-                           "source_id = ?", (c.source, c.source_id)).fetchone()
-        return Captured(CaptureResult(c.source_id, CommentStatus.DUPLICATE, row["order_code"],
-                                      f"already {row['status']}"), ())
-    comment_id = int(cur.lastrowid or 0)
-    unit = Unit(now=now, cache=cache or WriterCache())
+    pending = cache.pending
+    key = (c.source, c.source_id)
+    seen = pending.known(conn, key)
+    if seen is not None:
+        return Captured(CaptureResult(c.source_id, CommentStatus.DUPLICATE, seen[1],
+                                      f"already {seen[0]}"), ())
+    comment_id = pending.comment_id(conn)
+    unit = Unit(now=now, cache=cache)
     show = _show_for(conn, unit, c.show_id)
     actor = f"comment:{c.source}"
     order: str | None = None
@@ -297,8 +320,9 @@ def capture_one(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         add_review(conn, unit, c.show_id, c, comment_id, req.reason or reasons.UNCLEAR)
     else:
         status = CommentStatus.IGNORED
-    conn.execute("UPDATE comments SET status = ?, order_code = ?, reason = ? WHERE id = ?",
-                 (status.value, order, reason, comment_id))
+    pending.comments.append((comment_id, c.show_id, c.source, c.source_id, c.author_id,
+                             c.author_name, c.text, c.received_at, status.value, order, reason))
+    pending.seen[key] = (status.value, order)
     if status != CommentStatus.REJECTED and req.kind != "contact":  # contact: never public
         unit.events.append(CommentReceived(c.show_id, c.author_name, c.text, status.value, now))
     token = unit.tokens.get(order, "") if order else ""

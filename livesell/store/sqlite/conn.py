@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ...domain.errors import StoreUnavailable
 from ..files import private_database
+from .batch import CaptureInbox
 from .check import check_mode
 from .engine import SqliteEngine
 from .health import probe_write
@@ -23,6 +24,7 @@ class SqliteConnection:
         self.engine = SqliteEngine(path, synchronous, group_commit_ms, group_commit_max,
                                    on_rollback=self.cache.clear,
                                    before_commit=self.cache.before_commit)
+        self.captures = CaptureInbox(self.engine, self.cache)
 
     async def start(self) -> None:
         private_database(self.engine.path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 
 from ...domain.errors import NotFound
 from ...domain.models import (
@@ -19,7 +20,7 @@ from ...domain.models import (
     ShowStatus,
     StockLevel,
 )
-from .writer import Unit, WriterCache
+from .writer import Unit, WriterCache, nocase
 
 
 def _stock_row(row: sqlite3.Row) -> StockLevel:
@@ -57,10 +58,13 @@ def _line(row: sqlite3.Row) -> OrderLine:
     )
 
 
-def order_from_row(conn: sqlite3.Connection, row: sqlite3.Row, audit: bool = True) -> Order:
+def order_from_row(conn: sqlite3.Connection, row: sqlite3.Row, audit: bool = True,
+                   lines: list[OrderLine] | None = None) -> Order:
+    """The order of a row; ``lines``: its lines when the caller has loaded them already."""
     code = row["code"]
-    lines = [_line(r) for r in conn.execute(
-        "SELECT * FROM lines WHERE order_code = ? ORDER BY id", (code,))]
+    if lines is None:
+        lines = [_line(r) for r in conn.execute(
+            "SELECT * FROM lines WHERE order_code = ? ORDER BY id", (code,))]
     trail = [
         AuditEntry(r["at"], r["actor"], r["action"], r["detail"], r["comment_id"])
         for r in conn.execute("SELECT * FROM audit WHERE order_code = ? ORDER BY id", (code,))
@@ -72,6 +76,32 @@ def order_from_row(conn: sqlite3.Connection, row: sqlite3.Row, audit: bool = Tru
         token=row["token"], created_at=row["created_at"], updated_at=row["updated_at"],
         audit=trail, received=row["received"], payment_flag=row["payment_flag"],
     )
+
+
+def load_orders(conn: sqlite3.Connection, codes: Sequence[str]) -> list[Order]:
+    """Several orders, in the order asked (missing ones left out), without their audit
+    trails: two queries per 500 orders instead of two per order."""
+    rows: dict[str, sqlite3.Row] = {}
+    lines: dict[str, list[OrderLine]] = {}
+    wanted = list(dict.fromkeys(codes))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        found = conn.execute(f"SELECT * FROM orders WHERE code IN ({marks})", chunk).fetchall()
+        for row in found:
+            rows[nocase(row["code"])] = row
+            lines[row["code"]] = []
+        stored = [row["code"] for row in found]
+        if stored:
+            for r in conn.execute(f"SELECT * FROM lines WHERE order_code IN "
+                                  f"({', '.join('?' * len(stored))}) ORDER BY id", stored):
+                lines[r["order_code"]].append(_line(r))
+    out = []
+    for code in codes:
+        row = rows.get(nocase(code))
+        if row is not None:
+            out.append(order_from_row(conn, row, audit=False, lines=list(lines[row["code"]])))
+    return out
 
 
 def load_order(conn: sqlite3.Connection, code: str, audit: bool = True) -> Order | None:

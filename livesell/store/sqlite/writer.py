@@ -10,6 +10,7 @@ from typing import NoReturn
 from ...domain.events import Event, OrderChanged, StockChanged
 from ...domain.models import Show
 from .check import StaleCache
+from .pending import Pending
 
 # SQLite's NOCASE collation folds ASCII letters only; cache keys fold the same way.
 _NOCASE = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -63,6 +64,8 @@ class WriterCache:
     # Check mode: each cached answer is compared with SQL; a difference fails every commit.
     check: bool = False
     stale: list[str] = field(default_factory=list)
+    # What the running capture batch has yet to write (pending.py).
+    pending: Pending = field(default_factory=Pending)
 
     def found_stale(self, *what: object) -> NoReturn:
         self.stale.append(f"stale writer cache: {what!r}")
@@ -75,11 +78,18 @@ class WriterCache:
         self.buyers.clear()
         self.owners.clear()
         self.sequences.clear()
+        self.pending.reset()
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        """Write what the capture batch queued, before SQL reads what it would change."""
+        if self.pending:
+            self.pending.flush(conn)
 
     def before_commit(self, conn: sqlite3.Connection) -> None:
         """Bump the stock version once for everything this transaction moved."""
         if self.stale:
             raise StaleCache(self.stale[0])
+        self.flush(conn)  # empty: every capture batch writes its queue before it answers
         if self.stock_moved:
             conn.execute(
                 "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'stock_version'"

@@ -98,7 +98,7 @@ local function capture_one(req)
         'source_id', req.source_id, 'author_id', req.author_id, 'author_name', req.author_name,
         'text', req.text, 'received_at', req.received_at, 'status', status,
         'order', order_code, 'reason', reason)
-  defer('HINCRBY', k('show', req.show_id, 'comments'), status, 1)
+  count(k('show', req.show_id, 'comments'), status)
   if status ~= 'rejected' and req.kind ~= 'contact' then  -- contact details: never public
     U.events[#U.events + 1] = {'comment', req.show_id, req.author_name, req.text, status}
   end
@@ -110,15 +110,20 @@ end
 -- A request that raises (a bug, or a command Redis refused) is answered as an error; what it
 -- had buffered is dropped with every cache, so the requests after it go on from what is stored,
 -- as they would have as separate calls.
+-- Sequences, books and counters are written once for the call (CALL, common.lua): before
+-- the caches are dropped, what the requests before the failed one made is written.
 local answers = {}
+CALL = {seqs = {}, books = {}, counts = {}, stock = false}
 for i, req in ipairs(cjson.decode(ARGV[3])) do
   local ok, out = pcall(capture_one, req)
   if not ok then
     local e = type(out) == 'table' and (out.err or cjson.encode(out)) or tostring(out)
     out = {err = 'script', msg = e}
+    flush_call()
     for name in pairs(U) do U[name] = {} end
     SEQ = nil
   end
   answers[i] = out
 end
+flush_call()
 return cjson.encode(answers)

@@ -276,13 +276,62 @@ end
 
 -- writing and answering ---------------------------------------------------------------------
 
+-- A script handling many requests (capture) sets CALL: what several requests would each
+-- write again and nothing reads back but through the caches above (sequences, the books of
+-- stock moves, the stock version, counters) is then written once, by flush_call(), at the
+-- end of the call, or before the caches are dropped after a refused request.
+local CALL = nil
+
+local function flush_call()
+  if CALL == nil then return end
+  local seqs = {}
+  for name, value in pairs(CALL.seqs) do
+    seqs[#seqs + 1] = name
+    seqs[#seqs + 1] = value
+  end
+  if #seqs > 0 then redis.call('HSET', k('seq'), unpack(seqs)) end
+  for key, b in pairs(CALL.books) do
+    redis.call('HSET', key, 'total', b[1], 'available', b[2], 'held', b[3], 'sold', b[4])
+  end
+  for key, counts in pairs(CALL.counts) do
+    for field, n in pairs(counts) do redis.call('HINCRBY', key, field, n) end
+  end
+  if CALL.stock then redis.call('HINCRBY', k('meta'), 'stock_version', 1) end
+  CALL = {seqs = {}, books = {}, counts = {}, stock = false}
+end
+
+-- A counter to raise by one: once per call with CALL, else with the request's writes.
+local function count(key, field)
+  if CALL == nil then return defer('HINCRBY', key, field, 1) end
+  local counts = CALL.counts[key]
+  if counts == nil then
+    counts = {}
+    CALL.counts[key] = counts
+  end
+  counts[field] = (counts[field] or 0) + 1
+end
+
 local function flush()
   local any_stock = false
   for _ in pairs(U.stock) do any_stock = true break end
   local seqs = {}
-  for name, value in pairs(U.seqs) do
-    seqs[#seqs + 1] = name
-    seqs[#seqs + 1] = value
+  if CALL ~= nil then
+    -- Copies: a later request that fails part way must not leave its changes in them.
+    for name, value in pairs(U.seqs) do CALL.seqs[name] = value end
+    for _, v in pairs(U.vdirty) do
+      if not v.full then
+        CALL.books[k('variant', up(v.code), fold(v.label))] = {v.total, v.available, v.held,
+                                                               v.sold}
+        U.vdirty[v.id] = nil
+      end
+    end
+    if any_stock then CALL.stock = true end
+    any_stock = false
+  else
+    for name, value in pairs(U.seqs) do
+      seqs[#seqs + 1] = name
+      seqs[#seqs + 1] = value
+    end
   end
   if #seqs > 0 then redis.call('HSET', k('seq'), unpack(seqs)) end
   for _, v in pairs(U.vdirty) do
