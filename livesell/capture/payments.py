@@ -15,6 +15,7 @@ from collections.abc import Callable
 from ..config import Settings
 from ..domain.errors import IllegalTransition, Invalid, NotFound, StaleVersion
 from ..domain.events import ShowChanged
+from ..domain.first_paid import prepaid
 from ..domain.models import Order, OrderStatus, Show
 from ..domain.payments import (
     OVERDUE,
@@ -127,7 +128,8 @@ class PaymentService:
         for _ in range(RETRIES):
             match = None
             if order is not None:
-                settlement = settle(order.status, order.total, order.received, transfer.amount)
+                settlement = settle(order.status, order.total, order.received, transfer.amount,
+                                    prepay=prepaid(order.lines))
                 match = PaymentMatch(order.code, order.version, settlement,
                                      outcome(order.status, settlement))
             try:

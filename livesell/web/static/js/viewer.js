@@ -126,10 +126,10 @@ function drawLists() {
 
 // -- comment box ----------------------------------------------------------------------------
 
-// Limits the store names in its reason ("limit 3 without a phone", "limit 30 per address").
+// Limits the store names in its reason (typed codes: "anonymous_limit:3", "address_limit:30").
 function limitKey(reason) {
-  if (/without a phone/.test(reason)) return "limit_phone";
-  if (/per address/.test(reason)) return "limit_address";
+  if (/(^|; )anonymous_limit:/.test(reason)) return "limit_phone";
+  if (/(^|; )address_limit:/.test(reason)) return "limit_address";
   return "";
 }
 
