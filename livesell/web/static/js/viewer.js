@@ -140,7 +140,9 @@ function showResult(ack) {
   const status = ack.status;
   let text;
   if (status === "ordered" || status === "waitlisted") {
-    text = fill(S[status], { order: ack.order || "" });
+    // First paid, first served: the comment held nothing; paying first gets the units.
+    const key = status === "ordered" && live.state.show?.first_paid ? "ordered_first_paid" : status;
+    text = fill(S[key] || S[status], { order: ack.order || "" });
     out.classList.add(status === "ordered" ? "ok" : "warn");
   } else if (status === "rejected") {
     const reason = ack.reason || "";
