@@ -11,11 +11,12 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..config import Settings
 from ..domain.errors import IllegalTransition, Invalid, NotFound, StaleVersion
 from ..domain.events import ShowChanged
-from ..domain.first_paid import prepaid
+from ..domain.first_paid import REFUND, prepaid
 from ..domain.models import Order, OrderStatus, Show
 from ..domain.payments import (
     OVERDUE,
@@ -130,6 +131,8 @@ class PaymentService:
             if order is not None:
                 settlement = settle(order.status, order.total, order.received, transfer.amount,
                                     prepay=prepaid(order.lines))
+                if order.payment_flag == REFUND:  # more money for units it never got
+                    settlement = replace(settlement, flag=REFUND)
                 match = PaymentMatch(order.code, order.version, settlement,
                                      outcome(order.status, settlement))
             try:

@@ -69,6 +69,9 @@ async def test_first_paid_wins_and_the_other_is_told_it_sold_out(client: TestCli
     assert lost["payment_flag"] == "refund"
     review = await (await client.get(f"/api/shows/{show}/review", headers=STAFF)).json()
     assert [i["reason"] for i in review["review"]] == [f"paid_sold_out:{first}:C1 x1"]
+    # more money for it later is still money to give back
+    await client.app[keys.PAYMENTS].receive(Transfer("sepay:2", "sepay", 10_000, first))
+    assert (await _order(client, first))["payment_flag"] == "refund"
     # the buyer's page says so
     token = (await client.app[keys.STORE].get_order(first)).token  # type: ignore[union-attr]
     page = await (await client.get(f"/o/{first}?t={token}")).text()

@@ -25,7 +25,7 @@ def resolve_review(conn: sqlite3.Connection, review_id: int, items: Sequence[Cap
     if row["status"] != "open":
         raise IllegalTransition(f"review item {review_id} is already {row['status']}")
     if row["reason"].startswith(PAID_SOLD_OUT + ":"):  # first paid, first served
-        raise IllegalTransition("refund the buyer, then dismiss this alert", status="alert")
+        raise IllegalTransition("refund the buyer, then dismiss this alert")
     crow = conn.execute("SELECT * FROM comments WHERE id = ?", (row["comment_id"],)).fetchone()
     comment = Comment(crow["show_id"], crow["source"], crow["source_id"], crow["author_id"],
                       crow["author_name"], crow["text"], crow["received_at"])
