@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import Invalid
+from .first_paid import PREPAY_FROM
 from .models import OrderStatus
 from .vietqr import BANKS, resolve_bank
 
@@ -167,8 +168,8 @@ def settle(status: OrderStatus, total: int, received: int, amount: int,
     """
     after = received + amount
     flag = "underpaid" if after < total else "overpaid" if after > total else ""
-    paid = (status == OrderStatus.CONFIRMED
-            or (prepay and status == OrderStatus.CAPTURED)) and after >= total
+    paid = (status == OrderStatus.CONFIRMED or (prepay and status in PREPAY_FROM)) \
+        and after >= total
     return Settlement(after, flag, OrderStatus.PAID if paid else status)
 
 

@@ -12,7 +12,7 @@ from livesell.domain.flash import RETURNING
 from livesell.domain.models import FlashDeal, LineState, Order, OrderStatus
 from livesell.domain.payments import Transfer, outcome, settle
 from livesell.domain.reasons import PAID_SOLD_OUT
-from livesell.store.base import PaymentMatch, Store
+from livesell.store.base import CaptureItem, PaymentMatch, Store
 from tests.store.test_contract import NOW, assert_conserved, levels, order_req, setup_show
 
 
@@ -164,3 +164,20 @@ async def test_flash_price_and_quota_in_first_paid_mode(store: Store) -> None:
     show = await store.get_show("s1")
     assert show is not None and show.flash is not None and show.flash.taken == 1
     assert LineState.REQUESTED in RETURNING
+
+
+async def test_staff_edits_add_requested_units(store: Store) -> None:
+    await fpfs_show(store, left=1)
+    order = await order_of(store, "c1", "u1")
+    before = await levels(store)
+    edited = (await store.patch_order(order.code, order.version,
+                                      [CaptureItem("C1", None, 3)], None, "staff:x",
+                                      NOW)).order
+    await assert_conserved(store)
+    assert sorted(states(edited)) == [("requested", 1), ("requested", 2)]  # beyond the stock
+    assert await levels(store) == before
+    fewer = (await store.patch_order(order.code, edited.version,
+                                     [CaptureItem("C1", None, 1)], None, "staff:x",
+                                     NOW)).order
+    assert sum(q for s, q in states(fewer) if s == "requested") == 1
+    assert await levels(store) == before

@@ -75,8 +75,8 @@ def patch_order(conn: sqlite3.Connection, code: str, version: int,
     state = orders.edit_state(order.status)
     unit = Unit(now=now, cache=cache or WriterCache())
     show = _show_for(conn, unit, order.show_id)
-    if show.first_paid and state == LineState.HELD:
-        state = LineState.REQUESTED  # first paid, first served: added units reserve nothing
+    if show.first_paid:  # first paid, first served: added units reserve nothing until paid
+        state = LineState.REQUESTED
     notes: list[str] = []
     freed: set[tuple[str, str]] = set()
     for item in lines or ():

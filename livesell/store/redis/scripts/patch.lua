@@ -9,7 +9,7 @@ if state == nil then return fail('illegal_edit', nil, {status = o.status}) end
 local show = show_of(o.show_id)
 if show == nil then return fail('not_found', 'show ' .. o.show_id .. ' not found') end
 -- First paid, first served: units staff add reserve nothing either (taken when paid).
-if state == 'held' and show.first_paid then state = 'requested' end
+if show.first_paid then state = 'requested' end
 local items = cjson.decode(ARGV[5])
 local contact = cjson.decode(ARGV[6])
 local notes, freed = {}, {}
