@@ -50,8 +50,9 @@ _EXPENSIVE = re.compile(r"[đĐ][ắẮ][tT]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # "bỏ 1 A2" cancels one unit; "bố 1 A2" (dad), "bò 1 A2" (beef) fold to the same letters. While
 # the diacritics still tell, any "bo" but "bỏ" before a count becomes "boo", which cancels nothing.
-_NOT_BO = re.compile(r"(?<![^\W\d_])[bB][òóõọôồốổỗộơờớởỡợÒÓÕỌÔỒỐỔỖỘƠỜỚỞỠỢ]"
-                     r"(?=\s+(?:x\s?)?(?:\d|một|mot|hai|ba\b))")
+_MARKED_BO = "[bB][òóõọôồốổỗộơờớởỡợÒÓÕỌÔỒỐỔỖỘƠỜỚỞỠỢ]"
+_ANY_MARKED_BO = re.compile(_MARKED_BO)  # the cheap test first: most comments have none
+_NOT_BO = re.compile(r"(?<![^\W\d_])" + _MARKED_BO + r"(?=\s+(?:x\s?)?(?:\d|một|mot|hai|ba\b))")
 # Platform noise: "[top fan]" style badges and @mentions of other viewers or the shop.
 _NOISE = re.compile(r"\[[^\]]*\]|@\w+")
 
@@ -69,7 +70,8 @@ def normalize(text: str) -> str:
             # "đắt" (expensive) and "đặt" (order) fold to the same letters; keep them apart
             # while the diacritics still tell: "đắt" becomes "datt", a word that orders nothing.
             text = _EXPENSIVE.sub("datt", text)
-        text = _NOT_BO.sub("boo", text)
+        if _ANY_MARKED_BO.search(text):
+            text = _NOT_BO.sub("boo", text)
         text = text.translate(_FOLD)
         if not text.isascii():
             text = _NON_ASCII.sub(" ", text)
