@@ -25,6 +25,12 @@ REFUND = "refund"
 PREPAY_FROM = frozenset({OrderStatus.CAPTURED, OrderStatus.CONFIRMED})
 
 
+# What paying does to an order's other lines, as confirming would: an order paid straight from
+# ``captured`` may still hold units from before the mode was on (sold now) or wait for some
+# (dropped: a paid order waits for nothing).
+ON_PAYMENT = {LineState.HELD: LineState.CONFIRMED, LineState.WAITLISTED: LineState.RELEASED}
+
+
 def prepaid(lines: Sequence[OrderLine]) -> bool:
     """The order has units asked for in a first-paid-first-served show and not taken yet."""
     return any(line.state == LineState.REQUESTED for line in lines)

@@ -181,3 +181,22 @@ async def test_staff_edits_add_requested_units(store: Store) -> None:
                                      NOW)).order
     assert sum(q for s, q in states(fewer) if s == "requested") == 1
     assert await levels(store) == before
+
+
+async def test_paying_a_captured_order_sells_its_old_holds_too(store: Store) -> None:
+    """An open order may mix holds from before the mode with requests made in it; paying it
+    straight from "captured" confirms it on the way: holds sold, waiting lines dropped."""
+    await setup_show(store)
+    await store.adjust_stock("C1", "", -8, "test", NOW)  # 2 left
+    await order_of(store, "c1", "u1", qty=3)  # 2 held, 1 waitlisted
+    await store.update_show("s1", {"first_paid": True})
+    mixed = await order_of(store, "c2", "u1", code="A2", qty=2)
+    assert sorted(states(mixed)) == [("held", 2), ("requested", 2), ("waitlisted", 1)]
+    paid = await pay(store, mixed, "1")
+    assert paid.status == OrderStatus.PAID
+    assert sorted(states(paid)) == [("confirmed", 2), ("confirmed", 2), ("released", 1)]
+    assert (await levels(store))["C1:"] == (2, 0, 0, 2)
+    await store.expire_holds(NOW + 3600)  # nothing of a paid order expires
+    after = await store.get_order(paid.code)
+    assert after is not None and after.status == OrderStatus.PAID
+    await assert_conserved(store)

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from ...domain import inventory, orders
+from ...domain import first_paid, inventory, orders
 
 # script name -> the files it is made of, in order
 LAYOUT: dict[str, tuple[str, ...]] = {
@@ -46,6 +46,7 @@ def rule_tables() -> dict[str, Any]:
         "needs_held": {name: True for name in orders.NEEDS_HELD},
         "promised": {str(s): True for s in orders.PROMISED},
         "closed_lines": {str(s): True for s in orders.CLOSED_LINES},
+        "on_payment": {str(a): str(b) for a, b in first_paid.ON_PAYMENT.items()},
         "line_after": {action: {str(a): str(b) for a, b in table.items()}
                        for action, table in orders.LINE_AFTER.items()},
         "editable": {str(s): str(state) for s, state in orders.EDITABLE.items()},

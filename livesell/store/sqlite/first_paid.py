@@ -13,7 +13,7 @@ from ...domain import first_paid, inventory
 from ...domain.events import OrderPlaced, ReviewAdded
 from ...domain.models import ReviewItem, Show
 from ..base import CaptureItem
-from .books import _available, audit, give_back_flash, move_stock
+from .books import _available, audit, give_back_flash, move_stock, release_lines
 from .rows import save_show
 from .writer import Unit, nocase
 
@@ -43,7 +43,13 @@ def take(conn: sqlite3.Connection, unit: Unit, code: str, actor: str) -> None:
 
     Units still free are sold to it; the rest of each line is ``sold_out``, the order's money
     is flagged ``refund`` and staff get a review alert (the buyer sees it on the order page).
+    An order paid straight from ``captured`` (with holds from before the mode was on) is also
+    confirmed on the way: its held units are sold, its waitlisted ones dropped.
     """
+    for before, after in first_paid.ON_PAYMENT.items():
+        release_lines(conn, unit, conn.execute(
+            "SELECT * FROM lines WHERE order_code = ? AND state = ?",
+            (code, before.value)).fetchall(), after)
     rows = conn.execute("SELECT * FROM lines WHERE order_code = ? AND state = 'requested' "
                         "ORDER BY id", (code,)).fetchall()
     if not rows:

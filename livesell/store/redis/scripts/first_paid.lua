@@ -20,7 +20,13 @@ end
 
 -- Order ``o`` is being paid: its requested units are taken now, first paid first served.
 -- What is gone is ``sold_out``; the money is flagged ``refund`` and staff get a review alert.
+-- An order paid straight from ``captured`` is confirmed on the way (RULES.on_payment: held
+-- units sold, waitlisted ones dropped).
 local function take_paid(o, actor)
+  for _, line in ipairs(o.lines) do
+    local after = RULES.on_payment[line.state]
+    if after then release(line, after, o) end
+  end
   local rows = {}
   for _, line in ipairs(o.lines) do
     if line.state == 'requested' then rows[#rows + 1] = line end
