@@ -34,6 +34,7 @@ from .http import payments as payment_routes
 from .http.auth import principal_for_token
 from .http.common import errors_middleware
 from .http.headers import polling_limit, security_headers
+from .http.show_settings import setup as setup_show_settings
 from .metrics import Metrics
 from .plumbing import stop_tasks
 from .store.base import Store
@@ -154,4 +155,5 @@ def create_app(settings: Settings, *, clock: Callable[[], float] | None = None,
     ops.setup(app)
     payment_routes.setup(app)
     connector_routes.setup(app)
+    setup_show_settings(app)
     return app

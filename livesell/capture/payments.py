@@ -11,10 +11,12 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..config import Settings
 from ..domain.errors import IllegalTransition, Invalid, NotFound, StaleVersion
 from ..domain.events import ShowChanged
+from ..domain.first_paid import REFUND, prepaid
 from ..domain.models import Order, OrderStatus, Show
 from ..domain.payments import (
     OVERDUE,
@@ -127,7 +129,10 @@ class PaymentService:
         for _ in range(RETRIES):
             match = None
             if order is not None:
-                settlement = settle(order.status, order.total, order.received, transfer.amount)
+                settlement = settle(order.status, order.total, order.received, transfer.amount,
+                                    prepay=prepaid(order.lines))
+                if order.payment_flag == REFUND:  # more money for units it never got
+                    settlement = replace(settlement, flag=REFUND)
                 match = PaymentMatch(order.code, order.version, settlement,
                                      outcome(order.status, settlement))
             try:

@@ -314,6 +314,11 @@ class CaptureService:
         await self._get(show_id)
         return await self._update(show_id, {"talk_back": enabled})
 
+    async def set_first_paid(self, show_id: str, enabled: bool) -> Show:
+        """Turn first paid, first served on or off for later comments (domain/first_paid.py)."""
+        await self._get(show_id)
+        return await self._update(show_id, {"first_paid": enabled})
+
     async def start_show(self, show_id: str) -> Show:
         show = await self._get(show_id)
         if show.status == ShowStatus.ENDED:

@@ -123,7 +123,7 @@ class ShowViews:
             "show": {"id": show.id, "title": show.title, "status": str(show.status),
                      "stream_url": show.stream_url, "hold_minutes": show.hold_minutes,
                      "max_per_buyer": show.max_per_buyer, "starts_at": show.starts_at,
-                     "kind": show.kind},
+                     "kind": show.kind, "first_paid": show.first_paid},
             "lineup": lineup, "pinned": show.pinned, "pinned_variant": show.pinned_variant,
             "flash": flash, "stock": stock,
             "version": version, "server_time": now,

@@ -7,7 +7,11 @@ Redis store's Lua twin (``store/redis/scripts/limits.lua``) is checked against i
 
 from __future__ import annotations
 
+from .reasons import ADDRESS_LIMIT, ANONYMOUS_LIMIT, reason
 from .rules import capped_qty
+
+# The codes of the caps' notes (``anonymous_limit:3``, ``address_limit:30``).
+LIMIT_CODES = (ANONYMOUS_LIMIT, ADDRESS_LIMIT)
 
 
 def hoard_room(qty: int, show_units: int, anonymous_cap: int, has_phone: bool,
@@ -22,16 +26,16 @@ def hoard_room(qty: int, show_units: int, anonymous_cap: int, has_phone: bool,
     if anonymous_cap > 0 and not has_phone:
         room = capped_qty(qty, show_units, anonymous_cap)
         if room < qty:
-            notes.append(f"limit {anonymous_cap} without a phone")
+            notes.append(reason(ANONYMOUS_LIMIT, anonymous_cap))
             qty = room
     if origin_cap > 0:
         room = capped_qty(qty, origin_units, origin_cap)
         if room < qty:
-            notes.append(f"limit {origin_cap} per address")
+            notes.append(reason(ADDRESS_LIMIT, origin_cap))
             qty = room
     return qty, tuple(notes)
 
 
 def only_limits(notes: list[str] | tuple[str, ...]) -> bool:
     """True when every note is a cap (the comment is refused, not sent to review)."""
-    return bool(notes) and all(n.startswith("limit") for n in notes)
+    return bool(notes) and all(n.partition(":")[0] in LIMIT_CODES for n in notes)

@@ -15,8 +15,9 @@ from .models import FlashDeal, LineState
 
 __all__ = ["RETURNING", "fold", "returned_to_quota"]
 
-#: Line states whose units were taken from the quota (a waitlisted line never was).
-RETURNING = frozenset({LineState.HELD, LineState.CONFIRMED})
+#: Line states whose units were taken from the quota (a waitlisted line never was; a requested
+#: line of a first-paid-first-served show took its flash price, hence its quota, when asked).
+RETURNING = frozenset({LineState.HELD, LineState.CONFIRMED, LineState.REQUESTED})
 
 # ASCII-only case folding, as SQLite's NOCASE and Lua's string.lower fold.
 _LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)

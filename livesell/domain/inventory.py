@@ -16,8 +16,10 @@ from .models import FlashDeal, LineState
 # units are back in ``available``, waitlisted ones were never taken from it).
 BOOKS: dict[LineState, str] = {LineState.HELD: "held", LineState.CONFIRMED: "sold"}
 
-# States whose units count against a buyer's per-product cap.
-COUNTED_STATES = frozenset({LineState.HELD, LineState.WAITLISTED, LineState.CONFIRMED})
+# States whose units count against a buyer's per-product cap (units asked for in a
+# first-paid-first-served show count too: the cap holds in that mode).
+COUNTED_STATES = frozenset({LineState.HELD, LineState.WAITLISTED, LineState.CONFIRMED,
+                            LineState.REQUESTED})
 
 _FOLD = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 

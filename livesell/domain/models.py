@@ -163,6 +163,9 @@ class Show:
     facebook_post_id: str = ""
     # Talk back: reply to each buyer on their platform with what their comment made.
     talk_back: bool = False
+    # First paid, first served: order comments reserve nothing; a payment takes the units
+    # (domain/first_paid.py). Off by default.
+    first_paid: bool = False
 
     def changed(self, changes: dict[str, Any]) -> Show:
         """A copy with some fields changed; ``flash`` and ``status`` may come as JSON values."""
@@ -186,6 +189,10 @@ class LineState(StrEnum):
     WAITLISTED = "waitlisted"
     CONFIRMED = "confirmed"
     RELEASED = "released"
+    # first paid, first served (domain/first_paid.py): asked for, nothing held yet; and
+    # asked for, paid, but the units went to a buyer who paid first
+    REQUESTED = "requested"
+    SOLD_OUT = "sold_out"
 
 
 class OrderStatus(StrEnum):
@@ -265,10 +272,11 @@ class Order:
 
     @property
     def total(self) -> int:
-        """What the buyer owes: held and confirmed lines (waitlisted ones are not promised)."""
+        """What the buyer owes: held, requested (first paid, first served) and confirmed
+        lines (waitlisted ones are not promised, sold-out ones are refunded)."""
         return sum(
             line.amount for line in self.lines
-            if line.state in (LineState.HELD, LineState.CONFIRMED)
+            if line.state in (LineState.HELD, LineState.CONFIRMED, LineState.REQUESTED)
         )
 
     def buyer_url(self, base_url: str) -> str:

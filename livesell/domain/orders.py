@@ -27,15 +27,19 @@ ACTIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus]] = {
 # Actions refused when nothing in the order is held: staff confirm what the buyer gets.
 NEEDS_HELD = frozenset({"confirm"})
 
+# What counts as "something to confirm" for those actions: held units, or units asked for in a
+# first-paid-first-served show (they are taken when the order is paid).
+PROMISED = frozenset({LineState.HELD, LineState.REQUESTED})
+
 # action -> {line state before: after}; a state not listed stays as it is. Confirming sells
 # held units and drops waitlisted lines (a confirmed order no longer waits for stock).
 LINE_AFTER: dict[str, dict[LineState, LineState]] = {
     "confirm": {LineState.HELD: LineState.CONFIRMED, LineState.WAITLISTED: LineState.RELEASED,
                 LineState.CONFIRMED: LineState.RELEASED},
     "reject": {LineState.HELD: LineState.RELEASED, LineState.WAITLISTED: LineState.RELEASED,
-               LineState.CONFIRMED: LineState.RELEASED},
+               LineState.CONFIRMED: LineState.RELEASED, LineState.REQUESTED: LineState.RELEASED},
     "cancel": {LineState.HELD: LineState.RELEASED, LineState.WAITLISTED: LineState.RELEASED,
-               LineState.CONFIRMED: LineState.RELEASED},
+               LineState.CONFIRMED: LineState.RELEASED, LineState.REQUESTED: LineState.RELEASED},
 }
 
 OPEN_STATUSES = frozenset({OrderStatus.CAPTURED})
@@ -50,10 +54,14 @@ EDITABLE: dict[OrderStatus, LineState] = {
 # When an edit lowers a quantity, units go back in this order: waiting units first, then holds,
 # confirmed ones last; within a state the newest line first.
 GIVE_BACK_ORDER: dict[LineState, int] = {
-    LineState.WAITLISTED: 0, LineState.HELD: 1, LineState.CONFIRMED: 2}
+    LineState.WAITLISTED: 0, LineState.REQUESTED: 0, LineState.HELD: 1, LineState.CONFIRMED: 2}
 
-# Lines a buyer's cancel comment may release.
-CANCELLABLE = frozenset({LineState.HELD, LineState.WAITLISTED})
+# Lines a buyer's cancel comment may release (a requested line gives back nothing: it held
+# nothing).
+CANCELLABLE = frozenset({LineState.HELD, LineState.WAITLISTED, LineState.REQUESTED})
+
+# Lines whose order is done with them (an open order with only these is closed).
+CLOSED_LINES = frozenset({LineState.RELEASED, LineState.CONFIRMED, LineState.SOLD_OUT})
 
 
 def next_status(status: OrderStatus, action: str) -> OrderStatus:
@@ -72,8 +80,8 @@ def line_after(action: str, state: LineState) -> LineState:
 
 
 def all_lines_closed(states: Sequence[LineState]) -> bool:
-    """True when an open order has nothing held or waiting any more."""
-    return all(s in (LineState.RELEASED, LineState.CONFIRMED) for s in states)
+    """True when an open order has nothing held, waiting or requested any more."""
+    return all(s in CLOSED_LINES for s in states)
 
 
 def edit_state(status: OrderStatus) -> LineState:

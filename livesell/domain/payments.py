@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import Invalid
+from .first_paid import PREPAY_FROM
 from .models import OrderStatus
 from .vietqr import BANKS, resolve_bank
 
@@ -154,17 +155,21 @@ class Settlement:
         return {"received": self.received, "flag": self.flag, "status": str(self.status)}
 
 
-def settle(status: OrderStatus, total: int, received: int, amount: int) -> Settlement:
+def settle(status: OrderStatus, total: int, received: int, amount: int,
+           prepay: bool = False) -> Settlement:
     """The order after ``amount`` more arrives (invariant 10: money is matched, not assumed).
 
     Equal to the total → ``paid``; less → the status stays, flagged ``underpaid``; more →
     ``paid``, flagged ``overpaid``. Only a confirmed order becomes paid: money for an order
     staff have not confirmed yet (or one already closed) is recorded and flagged, and staff
-    decide.
+    decide. With ``prepay`` (the order has units asked for in a first-paid-first-served show,
+    ``domain/first_paid.py``) a captured order becomes paid too: the payment is what takes
+    the units, and the store then decides which it gets.
     """
     after = received + amount
     flag = "underpaid" if after < total else "overpaid" if after > total else ""
-    paid = status == OrderStatus.CONFIRMED and after >= total
+    paid = (status == OrderStatus.CONFIRMED or (prepay and status in PREPAY_FROM)) \
+        and after >= total
     return Settlement(after, flag, OrderStatus.PAID if paid else status)
 
 

@@ -42,6 +42,10 @@ FRAMED_ORDER = "framed_order"  # order words beside a past/hypothetical frame
 LOW_CONFIDENCE = "low_confidence"  # :percent:reading
 UNKNOWN_VARIANT = "unknown_variant"  # :code:label
 BUYER_LIMIT = "buyer_limit"  # :max:code
+ANONYMOUS_LIMIT = "anonymous_limit"  # :max (units a buyer may have without a phone)
+ADDRESS_LIMIT = "address_limit"  # :max (units open orders from one address may hold)
+# first paid, first served: paid, but the units went to someone who paid first
+PAID_SOLD_OUT = "paid_sold_out"  # :order:what
 UNCLEAR = "unclear_order"
 # -- platform changes after capture (Facebook Page webhooks) ------------------------------
 EDITED = "edited_on_platform"  # :platform
@@ -85,6 +89,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "not sure it is an order ({0}%): {1}"),
     UNKNOWN_VARIANT: ("{0} không có loại {1}", "unknown variant {1} of {0}"),
     BUYER_LIMIT: ("tối đa {0} mỗi người cho {1}", "limit {0} per buyer for {1}"),
+    ANONYMOUS_LIMIT: ("tối đa {0} khi chưa có số điện thoại", "limit {0} without a phone"),
+    ADDRESS_LIMIT: ("tối đa {0} cho mỗi địa chỉ mạng", "limit {0} per address"),
+    PAID_SOLD_OUT: ("CẢNH BÁO: đơn {0} đã trả tiền nhưng hết hàng ({1}): cần hoàn tiền",
+                    "ALERT: order {0} paid but sold out ({1}): refund due"),
     UNCLEAR: ("đơn chưa rõ", "unclear order"),
     EDITED: ("bình luận đã sửa trên {0} sau khi ghi nhận",
               "edited on {0} after capture"),

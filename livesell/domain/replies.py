@@ -25,12 +25,16 @@ TEMPLATES = {
     "vi": {
         "held": "Shop đã giữ {items} cho bạn. Mã đơn {code}, tổng {total}.",
         "waitlisted": "{items} tạm hết, bạn đã vào danh sách chờ. Mã đơn {code}.",
+        "requested": "Đã ghi nhận {items}, chưa giữ hàng: ai chuyển khoản đủ trước được "
+                     "trước. Mã đơn {code}, tổng {total}.",
         "link": " Xem đơn và thanh toán: {link}",
         "public": " Shop sẽ nhắn riêng để chốt đơn.",
     },
     "en": {
         "held": "We are holding {items} for you. Order {code}, total {total}.",
         "waitlisted": "{items} is sold out for now; you are on the waitlist. Order {code}.",
+        "requested": "Noted {items}, not held: the first to pay in full gets it. "
+                     "Order {code}, total {total}.",
         "link": " Your order and payment: {link}",
         "public": " We will message you to confirm.",
     },
@@ -43,6 +47,7 @@ class ReplyLine:
     variant: str
     qty: int
     waitlisted: bool
+    requested: bool = False  # first paid, first served: asked for, taken when paid
 
     @property
     def label(self) -> str:
@@ -57,9 +62,11 @@ def scrub(text: str) -> str:
 def lines_of(order: Order, comment_lines: Sequence[int] = ()) -> list[ReplyLine]:
     """The order's live lines (those of one comment when their ids are given)."""
     wanted = set(comment_lines)
-    return [ReplyLine(line.code, line.variant, line.qty, line.state == LineState.WAITLISTED)
+    return [ReplyLine(line.code, line.variant, line.qty, line.state == LineState.WAITLISTED,
+                      line.state == LineState.REQUESTED)
             for line in order.lines
-            if line.state in (LineState.HELD, LineState.CONFIRMED, LineState.WAITLISTED)
+            if line.state in (LineState.HELD, LineState.CONFIRMED, LineState.WAITLISTED,
+                              LineState.REQUESTED)
             and (not wanted or line.id in wanted)]
 
 
@@ -67,12 +74,16 @@ def reply_text(lang: str, code: str, lines: Sequence[ReplyLine], total: int,
                link: str | None = None) -> str:
     """The reply for one captured comment; ``link`` only for a private reply."""
     words = TEMPLATES.get(lang, TEMPLATES["vi"])
-    held = [line.label for line in lines if not line.waitlisted]
+    held = [line.label for line in lines if not line.waitlisted and not line.requested]
     waiting = [line.label for line in lines if line.waitlisted]
+    asked = [line.label for line in lines if line.requested]
     parts = []
     if held:
         parts.append(words["held"].format(items=", ".join(held), code=code,
                                           total=format_vnd(total)))
+    if asked:
+        parts.append(words["requested"].format(items=", ".join(asked), code=code,
+                                               total=format_vnd(total)))
     if waiting:
         parts.append(words["waitlisted"].format(items=", ".join(waiting), code=code))
     text = scrub(" ".join(parts))

@@ -48,6 +48,11 @@ def _build_fold_table() -> dict[int, str | None]:
 _FOLD = _build_fold_table()
 _EXPENSIVE = re.compile(r"[đĐ][ắẮ][tT]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# "bỏ 1 A2" cancels one unit; "bố 1 A2" (dad), "bò 1 A2" (beef) fold to the same letters. While
+# the diacritics still tell, any "bo" but "bỏ" before a count becomes "boo", which cancels nothing.
+_MARKED_BO = "[bB][òóõọôồốổỗộơờớởỡợÒÓÕỌÔỒỐỔỖỘƠỜỚỞỠỢ]"
+_ANY_MARKED_BO = re.compile(_MARKED_BO)  # the cheap test first: most comments have none
+_NOT_BO = re.compile(r"(?<![^\W\d_])" + _MARKED_BO + r"(?=\s+(?:x\s?)?(?:\d|một|mot|hai|ba\b))")
 # Platform noise: "[top fan]" style badges and @mentions of other viewers or the shop.
 _NOISE = re.compile(r"\[[^\]]*\]|@\w+")
 
@@ -65,6 +70,8 @@ def normalize(text: str) -> str:
             # "đắt" (expensive) and "đặt" (order) fold to the same letters; keep them apart
             # while the diacritics still tell: "đắt" becomes "datt", a word that orders nothing.
             text = _EXPENSIVE.sub("datt", text)
+        if _ANY_MARKED_BO.search(text):
+            text = _NOT_BO.sub("boo", text)
         text = text.translate(_FOLD)
         if not text.isascii():
             text = _NON_ASCII.sub(" ", text)
@@ -279,7 +286,11 @@ LETTER_VOCAB: list[tuple[str, str]] = [
 """Letter-started decoys, tried before keywords."""
 
 SPECIAL_VOCAB: list[tuple[str, str]] = [
-    ("k_cancel", r"bo(?=\s(?:don|het|ma|#|[a-z]{1,5}\d))"
+    # "bỏ A2", "bỏ đơn", and with a count before the code: "bỏ 1 A2", "bo 2 cái A1", "bỏ x1 A2"
+    # ("bỏ lỡ", "bỏ vào giỏ" are not cancels: no code or count right after "bỏ")
+    ("k_cancel", r"bo(?=\s(?:don|het|ma|#|[a-z]{1,5}\d"
+     r"|(?:x\s?)?(?:\d{1,3}|mot|hai|ba)\s?(?:x\s?|(?:cai|con|hop|hu|chai|tui|bich|goi|phan)\s)?"
+     r"(?:[a-z]{1,5}\d|#|ma\b)))"
      r"|(?:^|(?<=^em )|(?<=^e )|(?<=^minh )|(?<=^chi )|(?<=^anh )|(?<=^toi ))"
      r"thoi\b(?!\s(?:lay|chot|mua|dat|cho))"),
     ("k_order", r"them(?=\s(?:\d|mot|hai|ba|bon|nam|[a-z]{1,5}\d))"),

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .. import keys
 from ..domain.errors import NotFound
+from ..domain.first_paid import prepaid
 from ..domain.masking import mask_phone, short_name
 from ..domain.models import LineState, Order, OrderStatus, Product, Show, ShowStatus, sku
 from ..domain.money import format_vnd
@@ -296,7 +297,10 @@ async def _payment(request: web.Request, order: Order) -> dict[str, Any] | None:
     """The VietQR transfer for what a confirmed order still owes, when the shop set its bank
     account (on the host console or in config)."""
     due = order.total - order.received
-    if order.status != OrderStatus.CONFIRMED or due <= 0:
+    # First paid, first served: paying is what takes the units, so it need not wait.
+    payable = order.status == OrderStatus.CONFIRMED or (
+        order.status == OrderStatus.CAPTURED and prepaid(order.lines))
+    if not payable or due <= 0:
         return None
     account = await request.app[keys.PAYMENTS].account()
     if account is None:

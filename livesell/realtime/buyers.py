@@ -19,6 +19,7 @@ from aiohttp import web
 
 from .. import keys
 from ..domain.events import Event, OrderChanged, TransferRecorded
+from ..domain.first_paid import prepaid
 from ..domain.models import LineState, Order
 from ..plumbing import stop_tasks
 from ..store.base import Store
@@ -35,7 +36,7 @@ def buyer_view(order: Order) -> dict[str, Any]:
     return {"code": order.code, "status": str(order.status), "version": order.version,
             "total": order.total, "received": order.received,
             "payment_flag": order.payment_flag, "hold_until": min(holds) if holds else None,
-            "address": order.contact.address,
+            "address": order.contact.address, "prepay": prepaid(order.lines),
             "lines": [{"code": line.code, "variant": line.variant, "qty": line.qty,
                        "amount": line.amount, "state": str(line.state)}
                       for line in order.lines]}

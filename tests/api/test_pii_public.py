@@ -39,6 +39,15 @@ async def _public_payloads(client: TestClient, show: str) -> list[str]:
     return out
 
 
+async def _pay_everything(app: Any, show: str) -> None:
+    """Each order paid by transfer (in FPFS the payment takes the units, or flags a refund)."""
+    from livesell.domain.payments import Transfer
+
+    for i, order in enumerate(await app[keys.STORE].list_orders(show)):
+        await app[keys.PAYMENTS].receive(Transfer(f"sepay:p{i}", "sepay", order.total + 1,
+                                                  order.code))
+
+
 def _clean(payloads: list[str], phone: str, secrets: list[str]) -> None:
     for payload in payloads:
         assert not contains_phone(payload)
@@ -47,7 +56,8 @@ def _clean(payloads: list[str], phone: str, secrets: list[str]) -> None:
             assert secret not in payload
 
 
-async def _scenario(comments: list[tuple[str, str]], phone: str, secrets: list[str]) -> None:
+async def _scenario(comments: list[tuple[str, str]], phone: str, secrets: list[str],
+                    first_paid: bool = False) -> None:
     with tempfile.TemporaryDirectory() as data:
         settings_ = load_settings(env={}, data_dir=data, admin_token=OWNER,
                                   sqlite_synchronous="OFF", sweep_seconds=3600.0)
@@ -57,11 +67,17 @@ async def _scenario(comments: list[tuple[str, str]], phone: str, secrets: list[s
         try:
             await app[keys.STORE].add_token(hash_token("x"), "ingest", "x", 0.0)
             show = await seed_show(client)
+            if first_paid:  # first paid, first served: requested lines, then a payment
+                resp = await client.patch(f"/api/shows/{show}", json={"first_paid": True},
+                                          headers=auth())
+                assert resp.status == 200
             batch = [{"source": "sim", "id": f"c{i}", "author": {"id": "buyer", "name": name},
                       "text": text} for i, (name, text) in enumerate(comments)]
             resp = await client.post(f"/api/shows/{show}/comments",
                                      json={"comments": batch}, headers=auth())
             assert resp.status == 200
+            if first_paid:
+                await _pay_everything(app, show)
             _clean(await _public_payloads(client, show), phone, secrets)
         finally:
             await client.close()
@@ -80,8 +96,9 @@ def test_public_payloads_never_carry_obfuscated_contacts(data: st.DataObject) ->
         comments = [(name, f"chốt A2 sđt {written[:cut]}"), (name, written[cut:])]
     else:
         comments = [(name, f"chốt A2 {written} giao 12 {street}, Phường {ward}, Quận 3")]
-    secrets = ["VanAn", "Văn.Tám", "Văn-Bình", f"12 {street}", f"Phường {ward}"]
-    asyncio.run(_scenario(comments, phone, secrets))
+    secrets = ["VanAn", "Văn.Tám", "Văn-Bình", f"12 {street}", f"Phường {ward}",
+               "paid_sold_out", '"payment_flag"', '"received"']
+    asyncio.run(_scenario(comments, phone, secrets, first_paid=data.draw(st.booleans())))
 
 
 async def test_viewer_pushes_mask_every_spelling(client: TestClient,

@@ -67,7 +67,7 @@ async def test_the_cookie_is_one_buyer_across_sockets(client: TestClient,
     second = await connect(client, show, listeners, cookie)
     more = await say(second, "chốt A2 x2")  # the same buyer: no phone yet, 3 units at most
     assert more["status"] == "ordered" and more["order"] == ack["order"]
-    assert "without a phone" in more["reason"]
+    assert "anonymous_limit:3" in more["reason"]
     assert await held(client, "A2") == 3
     phone = await say(second, "sdt 0912 888 777")
     assert phone["status"] == "contact" and phone["order"] == ack["order"]
@@ -105,4 +105,4 @@ async def test_many_sockets_from_one_address_hold_at_most_the_address_limit(
     assert await held(client, "A2") == 7
     assert [a["status"] for a in answers[:3]] == ["ordered"] * 3
     assert {a["status"] for a in answers[3:]} == {"rejected"}
-    assert all("per address" in a["reason"] for a in answers[3:])
+    assert all("address_limit:" in a["reason"] for a in answers[3:])

@@ -1,7 +1,9 @@
 """Invariant 1 as a property: whatever the interleaving, available + held + sold == total.
 
 A hypothesis state machine mixes orders, cancels, expiry, confirms, rejects, restocks and
-edits, checking the books and the waitlist order after every step, on each store.
+edits, and first paid, first served (the mode toggled on and off, orders made in it, bank
+transfers paying them), checking the books and the waitlist order after every step, on each
+store.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from livesell.domain.errors import DomainError
+from livesell.domain.first_paid import REFUND, prepaid
 from livesell.domain.models import LineState, OrderStatus
-from livesell.store.base import CaptureItem, Store
+from livesell.domain.payments import Transfer, outcome, settle
+from livesell.store.base import CaptureItem, PaymentMatch, Store
 from livesell.store.redis import RedisStore
 from livesell.store.sqlite import SqliteStore
 from tests.store.test_contract import NOW, order_req, setup_show
@@ -74,6 +78,31 @@ class Books(RuleBasedStateMachine):
         items = [(code, None, 1)] if code else []
         self.run(self.store.capture([order_req(f"c{self.n}", items, buyer=f"b{buyer}",
                                                kind="cancel")], self.now))
+
+    @rule(on=st.booleans())
+    def toggle_first_paid(self, on: bool) -> None:
+        self.run(self.store.update_show("s1", {"first_paid": on}))
+
+    @rule(buyer=st.integers(0, 5), sku=st.sampled_from(SKUS), qty=st.integers(1, 12))
+    def first_paid_order(self, buyer: int, sku: tuple[str, str | None], qty: int) -> None:
+        self.toggle_first_paid(True)
+        self.order(buyer, sku, qty)
+
+    @rule(pick=st.integers(0, 100), part=st.sampled_from([1.0, 0.5, 1.5]))
+    def transfer(self, pick: int, part: float) -> None:
+        """A bank transfer for an order: the full amount, half of it, or more."""
+        orders = self.orders()
+        if not orders:
+            return
+        order = orders[pick % len(orders)]
+        amount = max(1, int(order.total * part))
+        self.n += 1
+        s = settle(order.status, order.total, order.received, amount,
+                   prepay=prepaid(order.lines))
+        self.run(self.store.record_transfer(
+            Transfer(f"t:{self.n}", "sepay", amount, order.code),
+            PaymentMatch(order.code, order.version, s, outcome(order.status, s)), "bank",
+            self.now))
 
     @rule(minutes=st.integers(0, 8))
     def time_passes(self, minutes: int) -> None:
@@ -132,6 +161,14 @@ class Books(RuleBasedStateMachine):
         for o in orders:
             if o.status not in (OrderStatus.CAPTURED,):
                 assert all(ln.state != LineState.WAITLISTED for ln in o.lines)
+            # first paid, first served: paying took every requested unit, or flagged the
+            # money of those it could not get for a refund
+            if o.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.CANCELLED,
+                            OrderStatus.REJECTED, OrderStatus.EXPIRED):
+                assert all(ln.state != LineState.REQUESTED for ln in o.lines), o.code
+            if any(ln.state == LineState.SOLD_OUT for ln in o.lines):
+                assert o.status in (OrderStatus.PAID, OrderStatus.SHIPPED), o.code
+                assert o.payment_flag in (REFUND, "overpaid"), o.code
 
 
 class RedisBooks(Books):

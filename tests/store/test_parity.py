@@ -17,7 +17,7 @@ import redis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from livesell.domain import capture, inventory, orders
+from livesell.domain import capture, first_paid, inventory, orders
 from livesell.domain.errors import IllegalTransition
 from livesell.domain.models import FlashDeal, LineState, OrderStatus, Show
 from livesell.domain.parser import Item
@@ -60,6 +60,8 @@ elseif fn == 'limit_note' then
 elseif fn == 'order_outcome' then out = {order_outcome(a[1], a[2], a[3])}
 elseif fn == 'reason_of' then out = {reason_of(a[1])}
 elseif fn == 'cancel_selection' then out = {ids(cancel_selection(a[1], a[2]))}
+elseif fn == 'paid_take' then out = {paid_take(a[1], a[2])}
+elseif fn == 'sold_out_reason' then out = {sold_out_reason(a[1], a[2])}
 else error('no twin named ' .. fn) end
 return cjson.encode(out)
 """
@@ -273,6 +275,28 @@ def test_cancel_selection(lua: Any, lines: list[tuple[int, str, LineState]],
                           wanted: list[str]) -> None:
     docs = [{"id": i, "code": c, "state": s} for i, c, s in lines]
     assert lua("cancel_selection", docs, wanted) == [capture.cancel_selection(lines, wanted)]
+
+
+keys = st.sampled_from(["A1:1kg", "A1:500g", "C1:", "B1:1l"])
+
+
+@FAST
+@given(available=st.dictionaries(keys, st.integers(0, 20), max_size=4),
+       lines=st.lists(st.tuples(st.integers(1, 500), keys, st.integers(1, 15)), max_size=8,
+                      unique_by=lambda line: line[0]))
+def test_paid_take(lua: Any, available: dict[str, int],
+                   lines: list[tuple[int, str, int]]) -> None:
+    """First paid, first served: what a paid order's requested lines win and lose."""
+    want = _tuples(first_paid.paid_take(available, lines))
+    assert lua("paid_take", available or {"": 0}, [list(line) for line in lines]) == [want]
+
+
+@FAST
+@given(order=st.sampled_from(["DD-0042", "KM-0001"]),
+       lost=st.lists(st.tuples(codes, labels, st.integers(1, 60)), min_size=1, max_size=4))
+def test_sold_out_reason(lua: Any, order: str, lost: list[tuple[str, str, int]]) -> None:
+    want = first_paid.sold_out_reason(order, lost)
+    assert lua("sold_out_reason", order, [list(x) for x in lost]) == [want]
 
 
 def test_every_twin_is_tested() -> None:

@@ -33,3 +33,16 @@ def test_orders_and_chatter_are_left_to_the_parser() -> None:
     assert follow("chốt A1 1kg 0912888777").kind == "order"
     assert follow("hello shop").kind == "chat"
     assert follow("huỷ A2").kind == "cancel"
+
+
+def test_bo_with_a_count_cancels_that_many_units() -> None:
+    """"bỏ 1 A2" is "huỷ 1 A2": one unit, not every A2 line (and never a new order)."""
+    for text in ("bỏ 1 A2", "bo 1 A2", "bỏ x1 A2", "bỏ một A2"):
+        done = follow(text)
+        assert done.kind == "reduce", text
+        assert done.items is not None and [(i.code, i.qty) for i in done.items] == [("A2", 1)]
+    assert follow("bỏ A2").kind == "cancel"  # no count: every A2 line, as "huỷ A2"
+    # "bỏ" inside other phrases cancels nothing
+    assert follow("bỏ vào giỏ A2 x2").kind == "order"
+    assert follow("đừng bỏ lỡ A2").kind != "cancel"
+    assert follow("bố 1 A2").kind != "reduce"

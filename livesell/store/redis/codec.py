@@ -170,7 +170,7 @@ def raise_for(out: Mapping[str, Any], subject: str, action: str = "") -> None:
         orders.next_status(OrderStatus(out["status"]), action)  # raises the domain's wording
         error = IllegalTransition(f"cannot {action} an order that is {out['status']}")
     elif kind == "illegal":
-        error = IllegalTransition(f"{subject} is already {out['status']}")
+        error = IllegalTransition(out.get("msg") or f"{subject} is already {out['status']}")
     elif kind == "illegal_edit":
         error = IllegalTransition(f"cannot edit an order that is {out['status']}")
     elif kind == "nothing_held":

@@ -20,21 +20,21 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from ...domain import inventory, orders
+from ...domain import first_paid, inventory, orders
 
 # script name -> the files it is made of, in order
 LAYOUT: dict[str, tuple[str, ...]] = {
-    "capture": ("common", "limits", "items", "buyers", "capture"),
-    "review": ("common", "limits", "items", "review"),
-    "action": ("common", "action"),
-    "patch": ("common", "limits", "items", "patch"),
+    "capture": ("common", "limits", "first_paid", "items", "buyers", "capture"),
+    "review": ("common", "limits", "first_paid", "items", "review"),
+    "action": ("common", "first_paid", "action"),
+    "patch": ("common", "limits", "first_paid", "items", "patch"),
     "expire": ("common", "expire"),
     "dismiss": ("common", "dismiss"),
     "products": ("common", "products"),
     "adjust": ("common", "adjust"),
     "stock": ("common", "stock"),
     "catalog": ("common", "catalog"),
-    "payments": ("common", "payments"),
+    "payments": ("common", "first_paid", "payments"),
 }
 
 
@@ -44,6 +44,9 @@ def rule_tables() -> dict[str, Any]:
         "actions": {name: {"from": {str(s): True for s in allowed}, "to": str(target)}
                     for name, (allowed, target) in orders.ACTIONS.items()},
         "needs_held": {name: True for name in orders.NEEDS_HELD},
+        "promised": {str(s): True for s in orders.PROMISED},
+        "closed_lines": {str(s): True for s in orders.CLOSED_LINES},
+        "on_payment": {str(a): str(b) for a, b in first_paid.ON_PAYMENT.items()},
         "line_after": {action: {str(a): str(b) for a, b in table.items()}
                        for action, table in orders.LINE_AFTER.items()},
         "editable": {str(s): str(state) for s, state in orders.EDITABLE.items()},

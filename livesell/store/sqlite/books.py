@@ -20,6 +20,7 @@ from .writer import BuyerState, Unit, WriterCache, nocase
 
 # The states counted against a buyer's cap, as SQL parameters.
 ACTIVE = tuple(sorted(s.value for s in inventory.COUNTED_STATES))
+ACTIVE_SQL = ", ".join("?" * len(ACTIVE))  # their placeholders
 
 
 def move_stock(
@@ -211,7 +212,7 @@ def _counted(conn: sqlite3.Connection, cache: WriterCache, state: BuyerState, sh
                 # CROSS JOIN keeps SQLite on the buyer's few orders, then their lines.
                 "SELECT l.code, SUM(l.qty) FROM orders o CROSS JOIN lines l "
                 "ON l.order_code = o.code WHERE o.show_id = ? AND o.buyer = ? "
-                "AND l.state IN (?, ?, ?) GROUP BY l.code", (show_id, buyer, *ACTIVE)):
+                f"AND l.state IN ({ACTIVE_SQL}) GROUP BY l.code", (show_id, buyer, *ACTIVE)):
             key = nocase(r[0])
             fresh[key] = fresh.get(key, 0) + r[1]
         if counted is not None and {k: v for k, v in counted.items() if v} != fresh:

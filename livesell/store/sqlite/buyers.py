@@ -150,10 +150,12 @@ def after_confirm(conn: sqlite3.Connection, show_id: str, buyer: str,
 
 
 def _active_lines(conn: sqlite3.Connection, order: str, code: str) -> list[sqlite3.Row]:
-    """The order's held and waitlisted lines of a product: waitlisted first, newest first."""
+    """The order's held, requested and waitlisted lines of a product: waitlisted first, newest
+    first."""
     return conn.execute(
         "SELECT * FROM lines WHERE order_code = ? AND code = ? AND state IN ('held', "
-        "'waitlisted') ORDER BY CASE state WHEN 'waitlisted' THEN 0 ELSE 1 END, id DESC",
+        "'waitlisted', 'requested') "
+        "ORDER BY CASE state WHEN 'waitlisted' THEN 0 ELSE 1 END, id DESC",
         (order, code)).fetchall()
 
 

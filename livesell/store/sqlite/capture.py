@@ -28,6 +28,7 @@ from ...domain.models import (
 )
 from ..base import Captured, CaptureItem, CaptureRequest
 from . import buyers as buyers_db
+from . import first_paid as first_paid_db
 from . import pending as pending_rows
 from .books import (
     _available,
@@ -156,8 +157,14 @@ def add_items(
             if limits is not None and limits.origin:
                 cache.flush(conn)  # mark_origin updates the order row
             buyers_db.mark_origin(conn, order, limits)
-        available = _available(conn, cache, code, label)
-        held, waiting = inventory.split_reservation(available, qty)
+        if show.first_paid:  # first paid, first served: nothing is held, nothing waits
+            cache.flush(conn)  # its lines are written directly, after the queued ones
+            show = first_paid_db.request(conn, unit, show, order, code, label, price, qty,
+                                         comment_id, item)
+            held, waiting, held_any = 0, 0, True
+        else:
+            held, waiting = inventory.split_reservation(_available(conn, cache, code, label),
+                                                        qty)
         if held:
             expires = unit.now + show.hold_minutes * 60
             parts = inventory.price_parts(code, label, held, price, show.flash, unit.now)
@@ -228,7 +235,7 @@ def cancel_items(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comm
         return None
     order = open_row["code"]
     rows = conn.execute("SELECT * FROM lines WHERE order_code = ? AND state IN ('held', "
-                        "'waitlisted')", (order,)).fetchall()
+                        "'waitlisted', 'requested')", (order,)).fetchall()
     picked = set(decide.cancel_selection(
         [(r["id"], r["code"], LineState(r["state"])) for r in rows], codes))
     chosen = [r for r in rows if r["id"] in picked]

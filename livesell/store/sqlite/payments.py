@@ -21,6 +21,7 @@ from ...domain.payments import (
     payment_detail,
 )
 from ..base import Changed, PaymentMatch, Recorded
+from . import first_paid as first_paid_db
 from .books import _bump, audit
 from .conn import SqliteConnection
 from .rows import load_order
@@ -62,6 +63,7 @@ def apply_payment(conn: sqlite3.Connection, cache: WriterCache, match: PaymentMa
     status = settlement.status if settlement.status != order.status else None
     if status == OrderStatus.PAID:
         audit(conn, unit, order.code, actor, "paid", transfer.id)
+        first_paid_db.take(conn, unit, order.code, actor)
     _bump(conn, unit, order.code, status)  # keeps the writer cache in step
     events = unit.finish(conn)
     fresh = load_order(conn, order.code)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from ...domain.capture import reason_of
 from ...domain.errors import IllegalTransition, Invalid, NotFound
 from ...domain.models import Comment, ReviewItem
+from ...domain.reasons import PAID_SOLD_OUT
 from ..base import CaptureItem, Changed
 from .capture import add_items
 from .conn import SqliteConnection
@@ -23,6 +24,8 @@ def resolve_review(conn: sqlite3.Connection, review_id: int, items: Sequence[Cap
         raise NotFound(f"review item {review_id} not found")
     if row["status"] != "open":
         raise IllegalTransition(f"review item {review_id} is already {row['status']}")
+    if row["reason"].startswith(PAID_SOLD_OUT + ":"):  # first paid, first served
+        raise IllegalTransition("refund the buyer, then dismiss this alert")
     crow = conn.execute("SELECT * FROM comments WHERE id = ?", (row["comment_id"],)).fetchone()
     comment = Comment(crow["show_id"], crow["source"], crow["source_id"], crow["author_id"],
                       crow["author_name"], crow["text"], crow["received_at"])

@@ -12,8 +12,10 @@ from ...domain.errors import Invalid, NotFound, SoldOut, StaleVersion
 from ...domain.flash import RETURNING
 from ...domain.models import Contact, LineState, Order
 from ..base import CaptureItem, Changed
+from . import first_paid as first_paid_db
 from .books import (
     ACTIVE,
+    ACTIVE_SQL,
     _bump,
     audit,
     give_back_flash,
@@ -40,7 +42,8 @@ def order_action(conn: sqlite3.Connection, code: str, action: str, version: int,
     order = _checked(conn, code, version)
     target = orders.next_status(order.status, action)
     rows = conn.execute("SELECT * FROM lines WHERE order_code = ?", (order.code,)).fetchall()
-    if action in orders.NEEDS_HELD and not any(r["state"] == LineState.HELD.value for r in rows):
+    if action in orders.NEEDS_HELD and not any(LineState(r["state"]) in orders.PROMISED
+                                               for r in rows):
         raise Invalid("nothing is held in this order yet", status=str(order.status))
     unit = Unit(now=now, cache=cache or WriterCache())
     freed: set[tuple[str, str]] = set()
@@ -48,6 +51,8 @@ def order_action(conn: sqlite3.Connection, code: str, action: str, version: int,
         after = orders.line_after(action, LineState(r["state"]))
         freed |= release_lines(conn, unit, [r], after)
     audit(conn, unit, order.code, actor, action)
+    if action == "paid":  # first paid, first served: the payment takes the units
+        first_paid_db.take(conn, unit, order.code, actor)
     _bump(conn, unit, order.code, target)
     return _close(conn, unit, order.code, freed)
 
@@ -70,6 +75,8 @@ def patch_order(conn: sqlite3.Connection, code: str, version: int,
     state = orders.edit_state(order.status)
     unit = Unit(now=now, cache=cache or WriterCache())
     show = _show_for(conn, unit, order.show_id)
+    if show.first_paid:  # first paid, first served: added units reserve nothing until paid
+        state = LineState.REQUESTED
     notes: list[str] = []
     freed: set[tuple[str, str]] = set()
     for item in lines or ():
@@ -79,13 +86,13 @@ def patch_order(conn: sqlite3.Connection, code: str, version: int,
         pcode, label, price = resolved
         rows = conn.execute(
             "SELECT * FROM lines WHERE order_code = ? AND code = ? AND variant = ? AND state IN "
-            "(?, ?, ?)", (order.code, pcode, label, *ACTIVE)).fetchall()
+            f"({ACTIVE_SQL})", (order.code, pcode, label, *ACTIVE)).fetchall()
         current = sum(r["qty"] for r in rows)
         if item.qty > current:
             extra = item.qty - current
             available = conn.execute("SELECT available FROM variants WHERE code = ? AND "
                                      "label = ?", (pcode, label)).fetchone()[0]
-            if available < extra:
+            if available < extra and state != LineState.REQUESTED:
                 raise SoldOut(f"only {available} of {pcode} {label} left", available=available)
             conn.execute(
                 "INSERT INTO lines (order_code, code, variant, qty, unit_price, state, "

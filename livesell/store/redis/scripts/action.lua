@@ -9,7 +9,7 @@ local target = next_status(o.status, action)
 if target == nil then return fail('illegal', nil, {status = o.status}) end
 if needs_held(action) then
   local any_held = false
-  for _, line in ipairs(o.lines) do if line.state == 'held' then any_held = true end end
+  for _, line in ipairs(o.lines) do if RULES.promised[line.state] then any_held = true end end
   if not any_held then return fail('nothing_held', nil, {status = o.status}) end
 end
 
@@ -19,6 +19,7 @@ for _, line in ipairs(o.lines) do
   if v then freed[v.id] = v end
 end
 audit(o.code, ARGV[6], action, '')
+if action == 'paid' then take_paid(o, ARGV[6]) end  -- first paid, first served
 bump(o, target)
 promote_all(freed)
 flush()

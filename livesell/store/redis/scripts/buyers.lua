@@ -115,11 +115,13 @@ local function after_confirm(show_id, buyer, what)
   return o, string.format('alert: %s after confirm (%s)', what, o.code)
 end
 
--- The order's held and waitlisted lines of a product: waitlisted first, newest first.
+-- The order's held, requested and waitlisted lines of a product: waitlisted first, newest
+-- first.
 local function active_lines(o, code)
   local rows = {}
   for _, line in ipairs(o.lines) do
-    if up(line.code) == up(code) and (line.state == 'held' or line.state == 'waitlisted') then
+    if up(line.code) == up(code) and (line.state == 'held' or line.state == 'waitlisted'
+        or line.state == 'requested') then
       rows[#rows + 1] = line
     end
   end

@@ -208,7 +208,8 @@ local function release(line, to, o)
   local a, h, s = stock_delta(before, to, line.qty)
   local v = variant(line.code, line.variant)
   if a ~= 0 or h ~= 0 or s ~= 0 then move_stock(v, a, h, s) end
-  if to == 'released' and (before == 'held' or before == 'confirmed') then
+  if to == 'released' and (before == 'held' or before == 'confirmed'
+      or before == 'requested') then
     give_back_flash(o, line, line.qty)
   end
   if a > 0 then return v end

@@ -97,7 +97,13 @@ local function add_items(show, c, comment_id, items, phone, actor, capped, token
         o = new_order(show, c, phone, token)
         audit(o.code, actor, 'opened', 'for ' .. c.author_name, comment_id)
       end
-      local held, waiting = split_reservation(v.available, qty)
+      local held, waiting = 0, 0
+      if show.first_paid then  -- first paid, first served: nothing is held, nothing waits
+        request_lines(show, o, v, qty, comment_id, item)
+        held_any = true
+      else
+        held, waiting = split_reservation(v.available, qty)
+      end
       if held > 0 then
         local expires = ts(NOW + show.hold_minutes * 60)
         local parts = price_parts(v.code, v.label, held, v.price, show.flash, NOW)

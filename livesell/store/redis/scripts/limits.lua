@@ -8,14 +8,14 @@ local function hoard_room(qty, show_units, anonymous_cap, has_phone, origin_unit
   if anonymous_cap > 0 and not has_phone then
     local room = capped(qty, show_units, anonymous_cap)
     if room < qty then
-      notes[#notes + 1] = string.format('limit %d without a phone', anonymous_cap)
+      notes[#notes + 1] = string.format('anonymous_limit:%d', anonymous_cap)
       qty = room
     end
   end
   if origin_cap > 0 then
     local room = capped(qty, origin_units, origin_cap)
     if room < qty then
-      notes[#notes + 1] = string.format('limit %d per address', origin_cap)
+      notes[#notes + 1] = string.format('address_limit:%d', origin_cap)
       qty = room
     end
   end

@@ -8,6 +8,8 @@ local state = edit_state(o.status)
 if state == nil then return fail('illegal_edit', nil, {status = o.status}) end
 local show = show_of(o.show_id)
 if show == nil then return fail('not_found', 'show ' .. o.show_id .. ' not found') end
+-- First paid, first served: units staff add reserve nothing either (taken when paid).
+if show.first_paid then state = 'requested' end
 local items = cjson.decode(ARGV[5])
 local contact = cjson.decode(ARGV[6])
 local notes, freed = {}, {}
@@ -25,7 +27,7 @@ for _, item in ipairs(isnull(items) and {} or items) do
   end
   if item.qty > current then
     local extra = item.qty - current
-    if v.available < extra then
+    if v.available < extra and state ~= 'requested' then
       return fail('sold_out', string.format('only %d of %s %s left', v.available, v.code, v.label),
                   {available = v.available})
     end
@@ -45,7 +47,9 @@ for _, item in ipairs(isnull(items) and {} or items) do
         local fv = release(line, 'released', o)
         if fv then freed[fv.id] = fv end
       else
-        if line.state == 'held' or line.state == 'confirmed' then give_back_flash(o, line, units) end
+        if line.state == 'held' or line.state == 'confirmed' or line.state == 'requested' then
+          give_back_flash(o, line, units)
+        end
         line.qty = line.qty - units
         local a, h, s = stock_delta(line.state, 'released', units)
         if a ~= 0 or h ~= 0 or s ~= 0 then

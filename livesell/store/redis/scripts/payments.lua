@@ -26,7 +26,10 @@ if code ~= '' then
   if tkey then
     o.received = tonumber(ARGV[8])
     audit(o.code, ARGV[11], 'payment', ARGV[12])
-    if ARGV[10] == 'paid' and o.status ~= 'paid' then audit(o.code, ARGV[11], 'paid', tid) end
+    if ARGV[10] == 'paid' and o.status ~= 'paid' then
+      audit(o.code, ARGV[11], 'paid', tid)
+      take_paid(o, ARGV[11])  -- first paid, first served: the payment takes the units
+    end
     bump(o, ARGV[10])
   else
     audit(o.code, ARGV[11], ARGV[14], ARGV[12])

@@ -5,6 +5,10 @@ local raw = redis.call('GET', rkey)
 if not raw then return fail('not_found') end
 local item = cjson.decode(raw)
 if item.status ~= 'open' then return fail('illegal', nil, {status = item.status}) end
+-- A sold-out alert (first paid, first served) is settled by a refund, then dismissed.
+if string.sub(item.reason, 1, 14) == 'paid_sold_out:' then
+  return fail('illegal', 'refund the buyer, then dismiss this alert', {status = 'alert'})
+end
 local f = redis.call('HMGET', item.ckey, 'id', 'source', 'author_id', 'author_name', 'text',
                      'status')
 local c = {buyer = f[2] .. ':' .. f[3], author_name = f[4], text = f[5]}

@@ -96,7 +96,7 @@ end
 -- orders.all_lines_closed, over lines with a ``state``.
 local function all_closed(lines)
   for _, line in ipairs(lines) do
-    if line.state ~= 'released' and line.state ~= 'confirmed' then return false end
+    if not RULES.closed_lines[line.state] then return false end
   end
   return true
 end
@@ -216,4 +216,29 @@ local function cancel_selection(lines, codes)
     end
   end
   return chosen
+end
+
+-- first paid, first served ------------------------------------------------------------------
+
+-- first_paid.paid_take: {line id, won, sold out} for requested {line id, key, qty} lines,
+-- with ``available`` free units per variant key.
+local function paid_take(available, lines)
+  local left, out = {}, {}
+  for key, n in pairs(available) do left[key] = n end
+  for _, l in ipairs(lines) do
+    local have = left[l[2]] or 0
+    local won = math.max(0, math.min(have, l[3]))
+    left[l[2]] = have - won
+    out[#out + 1] = {l[1], won, l[3] - won}
+  end
+  return out
+end
+
+-- first_paid.sold_out_reason: the review alert of a paid order that lost {code, label, qty}.
+local function sold_out_reason(code, lost)
+  local parts = {}
+  for i, l in ipairs(lost) do
+    parts[i] = (string.gsub(l[1] .. ' ' .. l[2] .. ' x' .. l[3], '  ', ' '))
+  end
+  return 'paid_sold_out:' .. code .. ':' .. table.concat(parts, ', ')
 end

@@ -1,5 +1,6 @@
 // Host console: lineup with live stock, pin, flash deal, start/end, restock, live stats.
 import "./connectors.js";
+import "./first_paid.js";
 import { api, baseUrl, clearNotice, connectStaff, el, notify, num, show, sku, t, vnd } from "./console.js";
 import "./host_booth.js";
 import "./payments.js";

@@ -83,10 +83,19 @@ function redraw(order) {
     hold.hidden = !(order.hold_until && order.status === "captured");
     countdown();
   }
+  // First paid, first served: the payment took the units (or found them sold out); the
+  // server draws the lines again. Other line changes keep the page where it is.
+  const states = (order.lines || []).map((line) => line.state).join(",");
+  const was = article.dataset.lines || "";
+  if (order.lines && states !== was && (was.includes("requested") || states.includes("sold_out"))) {
+    location.reload();
+    return;
+  }
+  const payable = order.status === "confirmed" || order.prepay;
   const pay = document.getElementById("pay");
-  if (pay && order.status !== "confirmed") pay.hidden = true;
+  if (pay && !payable) pay.hidden = true;
   // Confirmed just now, or part paid: the server draws the payment QR for what is still due.
-  if (order.status === "confirmed" && (before !== order.status || receivedBefore !== order.received)) {
+  if (payable && (before !== order.status || receivedBefore !== order.received)) {
     refreshPayment();
   }
   document.body.dataset.orderVersion = String(order.version);

@@ -126,10 +126,10 @@ function drawLists() {
 
 // -- comment box ----------------------------------------------------------------------------
 
-// Limits the store names in its reason ("limit 3 without a phone", "limit 30 per address").
+// Limits the store names in its reason (typed codes: "anonymous_limit:3", "address_limit:30").
 function limitKey(reason) {
-  if (/without a phone/.test(reason)) return "limit_phone";
-  if (/per address/.test(reason)) return "limit_address";
+  if (/(^|; )anonymous_limit:/.test(reason)) return "limit_phone";
+  if (/(^|; )address_limit:/.test(reason)) return "limit_address";
   return "";
 }
 
@@ -140,7 +140,9 @@ function showResult(ack) {
   const status = ack.status;
   let text;
   if (status === "ordered" || status === "waitlisted") {
-    text = fill(S[status], { order: ack.order || "" });
+    // First paid, first served: the comment held nothing; paying first gets the units.
+    const key = status === "ordered" && live.state.show?.first_paid ? "ordered_first_paid" : status;
+    text = fill(S[key] || S[status], { order: ack.order || "" });
     out.classList.add(status === "ordered" ? "ok" : "warn");
   } else if (status === "rejected") {
     const reason = ack.reason || "";
