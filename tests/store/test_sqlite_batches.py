@@ -117,6 +117,31 @@ async def test_calls_arriving_together_share_one_writer_operation(tmp_path: Path
         await store.close()
 
 
+async def test_a_writer_operation_refused_before_it_ran_does_not_stall_later_captures(
+        tmp_path: Path) -> None:
+    """BEGIN refused (another process holds the write lock): the waiting call gets an error,
+    and the next capture is written once the lock is free (it must not wait forever)."""
+    path = tmp_path / "locked.db"
+    store = SqliteStore(path, "OFF")
+    await store.start()
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        await setup_show(store)
+        await store.engine.write(lambda conn: conn.execute("PRAGMA busy_timeout=50"))
+        other.execute("BEGIN IMMEDIATE")
+        refused = await asyncio.wait_for(asyncio.gather(
+            store.capture([order_req("l1", [("A2", None, 1)], buyer="b1")], NOW),
+            return_exceptions=True), 10)
+        assert isinstance(refused[0], Exception)
+        other.execute("ROLLBACK")
+        done = await asyncio.wait_for(
+            store.capture([order_req("l2", [("A2", None, 1)], buyer="b2")], NOW), 10)
+        assert done[0].result.status is CommentStatus.ORDERED
+    finally:
+        other.close()
+        await store.close()
+
+
 async def test_several_orders_read_at_once_come_in_the_order_asked(store: Store) -> None:
     await setup_show(store)
     done = await store.capture([order_req("o1", [("A2", None, 1)], buyer="x"),

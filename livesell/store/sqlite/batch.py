@@ -59,6 +59,13 @@ class CaptureInbox:
         try:
             done = await self.engine.write(run)
         except Exception as exc:  # every caller of the operation gets it
+            if not taken and self.asked:
+                # The operation failed before it ran (BEGIN refused, store stopping): what is
+                # queued was all waiting for it, and the next call must ask again, or every
+                # later capture would wait forever.
+                self.asked = False
+                while self.queued:
+                    taken.append(self.queued.popleft())
             for _, _, future in taken:
                 if not future.done():
                     future.set_exception(exc)
