@@ -177,6 +177,23 @@ local function add_line(o, line)
   set_state(line, state, isnull(line.expires_at) and nil or line.expires_at)
 end
 
+-- ``qty`` units of ``v`` as lines of ``o`` in ``state``, priced like the domain does (a running
+-- flash deal first, its quota counting them); a hold or a first-paid request.
+local function add_priced_lines(show, o, v, qty, state, expires, comment_id, item)
+  local parts = price_parts(v.code, v.label, qty, v.price, show.flash, NOW)
+  for _, part in ipairs(parts) do
+    add_line(o, {id = nextval('line'), code = v.code, variant = v.label, qty = part[1],
+                 unit_price = part[2], state = state, created_at = NOW_S,
+                 expires_at = expires, wait_seq = NULL, comment_id = comment_id or NULL,
+                 confidence = item.confidence or NULL, said = item.said or ''})
+  end
+  local taken = flash_taken(show.flash, v.code, v.label, parts, NOW)
+  if taken > 0 then
+    show.flash.taken = show.flash.taken + taken
+    defer('HINCRBY', k('show', show.id), 'taken', taken)
+  end
+end
+
 -- Units of a released line that go back to the flash quota: the twin of
 -- domain/flash.py returned_to_quota (tests/store/test_flash_parity.py).
 local function flash_return(flash, line, qty)

@@ -4,18 +4,7 @@
 -- Ask for ``qty`` units of ``v`` in order ``o``: nothing moves in the books. A running flash
 -- deal prices them as it would a hold and its quota counts them (given back if they go).
 local function request_lines(show, o, v, qty, comment_id, item)
-  local parts = price_parts(v.code, v.label, qty, v.price, show.flash, NOW)
-  for _, part in ipairs(parts) do
-    add_line(o, {id = nextval('line'), code = v.code, variant = v.label, qty = part[1],
-                 unit_price = part[2], state = 'requested', created_at = NOW_S,
-                 expires_at = NULL, wait_seq = NULL, comment_id = comment_id or NULL,
-                 confidence = item.confidence or NULL, said = item.said or ''})
-  end
-  local taken = flash_taken(show.flash, v.code, v.label, parts, NOW)
-  if taken > 0 then
-    show.flash.taken = show.flash.taken + taken
-    defer('HINCRBY', k('show', show.id), 'taken', taken)
-  end
+  add_priced_lines(show, o, v, qty, 'requested', NULL, comment_id, item)
 end
 
 -- Order ``o`` is being paid: its requested units are taken now, first paid first served.

@@ -106,18 +106,7 @@ local function add_items(show, c, comment_id, items, phone, actor, capped, token
       end
       if held > 0 then
         local expires = ts(NOW + show.hold_minutes * 60)
-        local parts = price_parts(v.code, v.label, held, v.price, show.flash, NOW)
-        for _, part in ipairs(parts) do
-          add_line(o, {id = nextval('line'), code = v.code, variant = v.label, qty = part[1],
-                       unit_price = part[2], state = 'held', created_at = NOW_S,
-                       expires_at = expires, wait_seq = NULL, comment_id = comment_id or NULL,
-                       confidence = item.confidence or NULL, said = item.said or ''})
-        end
-        local taken = flash_taken(show.flash, v.code, v.label, parts, NOW)
-        if taken > 0 then
-          show.flash.taken = show.flash.taken + taken
-          defer('HINCRBY', k('show', show.id), 'taken', taken)
-        end
+        add_priced_lines(show, o, v, held, 'held', expires, comment_id, item)
         move_stock(v, -held, held, 0)
         place_event(show.id, c.author_name, v.code, v.label, held)
         held_any = true
