@@ -5,16 +5,15 @@ figures live in BENCHMARKS.md."""
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.scenarios.b11_profile import classify, parse
+
+from .test_bench_quick import run_bench
 
 ROOT = Path(__file__).resolve().parents[2]
 PEER_DIR = ROOT / "bench" / "peer" / "node_modules"
@@ -23,16 +22,7 @@ QUICK_VIEWERS = 100
 
 
 def run_b11(*args: str, timeout: float = 240) -> tuple[str, dict[str, Any]]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench", "b11", *args, "--quick", "--json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return proc.stdout, json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_bench("b11", *args, timeout=timeout)
 
 
 # A quick run takes about half a minute on a quiet machine; a loaded one may need minutes.
