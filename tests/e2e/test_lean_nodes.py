@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import aiohttp
 import pytest
 
 from tests.e2e import serve
-from tests.e2e.test_redis_nodes import AUTH, SHARED_REDIS, prefix, seed
+from tests.e2e.test_redis_nodes import AUTH, prefix, seed, start_nodes
 from tests.realtime.eio_client import RawSocket
 
 __all__ = ["prefix"]  # the fixture
@@ -27,11 +26,7 @@ async def stock_of(raw: RawSocket, code: str, wanted: int) -> dict[str, Any]:
 
 
 async def test_lean_viewers_on_both_nodes_get_every_push(tmp_path: Path, prefix: str) -> None:
-    env = {"LIVESELL_STORE": SHARED_REDIS, "LIVESELL_REDIS_PREFIX": prefix}
-    ports = [serve.free_port(), serve.free_port()]
-    nodes = [await asyncio.to_thread(serve.start, tmp_path / f"n{i}", port, env=env)
-             for i, port in enumerate(ports)]
-    a, b = (f"http://127.0.0.1:{port}" for port in ports)
+    nodes, (a, b) = await start_nodes(tmp_path, prefix)
     try:
         async with aiohttp.ClientSession() as session:
             show = await seed(session, a)

@@ -59,12 +59,18 @@ def prefix() -> Iterator[str]:
     asyncio.run(delete_prefix(SHARED_REDIS, name))
 
 
-async def test_two_nodes_share_stock_and_fan_out(tmp_path: Path, prefix: str) -> None:
+async def start_nodes(tmp_path: Path, prefix: str, count: int = 2,
+                      ) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
+    """``count`` serving nodes on the shared Redis under ``prefix``, and their base URLs."""
     env = {"LIVESELL_STORE": SHARED_REDIS, "LIVESELL_REDIS_PREFIX": prefix}
-    ports = [serve.free_port(), serve.free_port()]
+    ports = [serve.free_port() for _ in range(count)]
     nodes = [await asyncio.to_thread(serve.start, tmp_path / f"n{i}", port, env=env)
              for i, port in enumerate(ports)]
-    a, b = (f"http://127.0.0.1:{port}" for port in ports)
+    return nodes, [f"http://127.0.0.1:{port}" for port in ports]
+
+
+async def test_two_nodes_share_stock_and_fan_out(tmp_path: Path, prefix: str) -> None:
+    nodes, (a, b) = await start_nodes(tmp_path, prefix)
     viewer = socketio.AsyncClient(reconnection=False)
     console = socketio.AsyncClient(reconnection=False)
     orders_seen: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
