@@ -69,17 +69,22 @@ class Sheet:
     rows: list[list[Cell]]
 
 
+# Lines listed but not (yet) the buyer's, with the mark they carry: waiting for stock, or, in
+# a first-paid-first-served show, asked for and not held until the transfer arrives (the
+# order's total counts them, so a row without them would not add up).
+PENDING_MARKS = {LineState.WAITLISTED: " (chờ)", LineState.REQUESTED: " (chưa giữ)"}
+
+
 def line_text(order: Order, names: Mapping[str, str], *, with_names: bool = False) -> str:
     """``A1 1kg × 2; B1 × 1``: the lines that count (released lines are gone)."""
     parts = []
     for line in order.lines:
-        if line.state not in LIVE_LINES and line.state != LineState.WAITLISTED:
+        if line.state not in LIVE_LINES and line.state not in PENDING_MARKS:
             continue
         label = f"{line.code} {line.variant}".strip()
         if with_names and names.get(line.code.upper()):
             label = f"{names[line.code.upper()]} {line.variant}".strip()
-        mark = " (chờ)" if line.state == LineState.WAITLISTED else ""
-        parts.append(f"{label} × {line.qty}{mark}")
+        parts.append(f"{label} × {line.qty}{PENDING_MARKS.get(line.state, '')}")
     return "; ".join(parts)
 
 

@@ -105,6 +105,22 @@ async def test_shipping_preset_lists_what_ships_with_cod_and_weight(client: Test
     assert cod > 0 and weight > 0 and items
 
 
+async def test_first_paid_requested_lines_are_listed_and_marked(client: TestClient) -> None:
+    """In a first-paid-first-served show an order's lines are requested, not held: the orders
+    sheet lists them (its total counts them) with their mark, and the weight does not."""
+    show = await seed_show(client)
+    resp = await client.patch(f"/api/shows/{show}", json={"first_paid": True}, headers=auth())
+    assert resp.status == 200, await resp.text()
+    [result] = await post_comments(client, show, [comment("fp", "chốt A2 x2", author="fp")])
+    assert result["status"] == "ordered", result
+    resp = await client.get(f"/api/shows/{show}/orders.csv", headers=auth())
+    rows = list(csv.reader(io.StringIO((await resp.read()).decode("utf-8-sig"))))
+    [row] = [r for r in rows[1:] if r[0] == result["order"]]
+    lines, total = row[4], int(row[5])
+    assert lines.endswith("× 2 (chưa giữ)") and lines.startswith("A2"), lines
+    assert total > 0
+
+
 async def test_export_needs_staff_and_a_show(client: TestClient) -> None:
     show = await seed_show(client)
     assert (await client.get(f"/api/shows/{show}/orders.csv")).status == 401
