@@ -122,9 +122,9 @@ async def test_many_comments_in_one_call_act_one_after_another(rstore: RedisStor
 
 async def test_a_request_that_fails_in_the_script_leaves_the_others(rstore: RedisStore) -> None:
     await setup_show(rstore)
-    docs = [rstore._capture_doc(order_req(f"c{i}", [("C1", None, 1)], buyer=f"u{i}"))
+    docs = [rstore._capture_doc(order_req(f"c{i}", [("C1", None, 1)], buyer=f"u{i}"), f"{i:016}")
             for i in range(3)]
-    docs[1]["items"][0]["qty"] = "x"  # cannot happen from Python: the script raises on it
+    docs[1][8][0][2] = "x"  # an item's qty; cannot happen from Python: the script raises on it
     raw = await rstore.scripts.run("capture", [rstore.anchor],
                                    [rstore.tag, "1800000000.0", json.dumps(docs)])
     outs = json.loads(raw)
@@ -368,3 +368,17 @@ async def test_outage_is_a_503_and_the_store_reconnects_by_itself() -> None:
         await store.delete_everything()
         await store.close()
         await proxy.stop()
+
+
+async def test_streamed_calls_run_in_order_after_a_lost_script(rstore: RedisStore) -> None:
+    """Capture streams its calls on one connection: with the script lost, every call is
+    refused unrun, then made again in the order sent (first come, first served across calls)."""
+    await setup_show(rstore)
+    rstore.scripts.by_name["capture"].sha = "0" * 40
+    reqs = [order_req(f"c{i}", [("C1", None, 1)], buyer=f"u{i}")
+            for i in range(CAPTURE_CHUNK * 2 + 3)]
+    done = await rstore.capture(reqs, NOW)
+    assert [d.result.status for d in done] == (
+        [CommentStatus.ORDERED] * 10 + [CommentStatus.WAITLISTED] * (len(reqs) - 10))
+    assert [d.result.id for d in done] == [f"c{i}" for i in range(len(reqs))]
+    assert (await levels(rstore))["C1:"] == (10, 0, 10, 0)

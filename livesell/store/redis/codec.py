@@ -130,22 +130,28 @@ def stock_from(fields: Sequence[Any]) -> StockLevel:
     return StockLevel(code, label, int(total), int(available), int(held), int(sold), int(price))
 
 
-def events_from(out: Mapping[str, Any], now: float) -> tuple[Event, ...]:
-    """Events in the order the SQLite store gives them: what happened, stock, then orders."""
+def events_from(out: Mapping[str, Any], now: float,
+                shown: CommentReceived | None = None) -> tuple[Event, ...]:
+    """Events in the order the SQLite store gives them: what happened, stock, then orders.
+
+    ``shown`` is a captured comment's own event, made from its request (the capture script
+    only says whether the comment is shown), which comes after what the comment did."""
     events: list[Event] = []
     for ev in as_list(out.get("ev")):
         if ev[0] == "placed":
             events.append(OrderPlaced(ev[1], ev[2], ev[3], ev[4], int(ev[5]), now))
         elif ev[0] == "review":
             events.append(ReviewAdded(review_from(ev[1])))
-        elif ev[0] == "comment":
-            events.append(CommentReceived(ev[1], ev[2], ev[3], ev[4], now))
-    stock = {(str(c), str(label)) for c, label in as_list(out.get("stock"))}
+    if shown is not None:
+        events.append(shown)
+    stock = out.get("stock")
     if stock:
-        events.append(StockChanged(tuple(sorted(stock))))
+        events.append(StockChanged(tuple(sorted({(str(c), str(label)) for c, label in stock}))))
     # Scripts name the orders they changed; listeners load an order when they need it.
-    orders = {str(code): str(show_id) for code, show_id in as_list(out.get("orders"))}
-    events.extend(OrderChanged(code, orders[code]) for code in sorted(orders))
+    orders = out.get("orders")
+    if orders:
+        named = {str(code): str(show_id) for code, show_id in orders}
+        events.extend(OrderChanged(code, named[code]) for code in sorted(named))
     return tuple(events)
 
 

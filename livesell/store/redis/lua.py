@@ -12,13 +12,13 @@ prefix argument, all under the same hash tag, hence the same slot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 from ...domain import first_paid, inventory, orders
 
@@ -110,24 +110,68 @@ class Scripts:
         """EVALSHA one script; redis-py loads it and retries once if the server lost it."""
         return await self.by_name[name](keys=keys, args=args)
 
-    async def run_many(self, name: str, keys: Sequence[str],
-                       argv: Sequence[Sequence[Any]]) -> list[Any]:
-        """EVALSHA one script per argument list, pipelined in one round trip.
+    async def stream(self, name: str, keys: Sequence[str], argv: Iterable[Sequence[Any]],
+                     take: Callable[[int, bytes], None]) -> None:
+        """EVALSHA one script per argument list, in order, on one connection: each call is
+        sent as soon as its arguments are built, and each answer (undecoded) is handed to
+        ``take(index, answer)`` as soon as it arrives.
 
-        A call refused with ``NOSCRIPT`` did not run, so after reloading the script only those
-        calls are made again; the others ran exactly once.
+        A pipeline waits for every answer before the caller sees any; here the caller builds
+        the next call and decodes the last answer while the server runs the calls between, so
+        the two processes work side by side instead of in turn. One connection, in order: the
+        calls run in the order given. A lost connection repeats the exchange, as a pipeline's
+        retry does (the scripts are safe to retry); calls refused with ``NOSCRIPT`` did not
+        run and are made again, alone, once the script is loaded.
         """
         script = self.by_name[name]
-        pipe = self.client.pipeline(transaction=False)
-        for args in argv:
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
-        answers: list[Any] = await pipe.execute(raise_on_error=False)
-        missing = [i for i, a in enumerate(answers) if isinstance(a, NoScriptError)]
-        if missing:
-            script.sha = await self.client.script_load(script.script)
-            for i in missing:
-                answers[i] = await script(keys=keys, args=argv[i])
-        for answer in answers:
-            if isinstance(answer, Exception):
-                raise answer
-        return answers
+        built: list[Sequence[Any]] = []
+        fresh = iter(argv)
+        missing: list[int] = []
+        pool = self.client.connection_pool
+        conn = await pool.get_connection()  # type: ignore[no-untyped-call]
+
+        async def send(args: Sequence[Any], first: bool) -> None:
+            await conn.send_packed_command(
+                conn.pack_command("EVALSHA", script.sha, len(keys), *keys, *args),
+                check_health=first)
+
+        async def exchange(only: Sequence[int] | None) -> None:
+            chosen = list(range(len(built)) if only is None else only)
+            missing.clear()
+            for n, i in enumerate(chosen):  # a retry sends again what was sent before
+                await send(built[i], n == 0)
+            if only is None:
+                for args in fresh:
+                    built.append(args)
+                    chosen.append(len(built) - 1)
+                    await send(args, len(chosen) == 1)
+            failed: ResponseError | None = None
+            for i in chosen:
+                try:
+                    raw = await conn.read_response(disable_decoding=True)
+                except NoScriptError:
+                    missing.append(i)
+                    continue
+                except ResponseError as exc:  # read on: the connection stays in step
+                    failed = failed or exc
+                    continue
+                take(i, raw)
+            if failed is not None:
+                raise failed
+
+        async def reset(_error: Exception) -> None:
+            await conn.disconnect()
+
+        try:
+            await conn.retry.call_with_retry(lambda: exchange(None), reset)
+            if missing:
+                script.sha = await self.client.script_load(script.script)
+                again = list(missing)
+                await conn.retry.call_with_retry(lambda: exchange(again), reset)
+                if missing:
+                    raise NoScriptError("NOSCRIPT the script was lost again while reloading")
+        except BaseException:
+            await conn.disconnect()  # answers may be left unread on it
+            raise
+        finally:
+            await pool.release(conn)

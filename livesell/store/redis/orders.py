@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
-import secrets
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 from ...domain.errors import DomainError
-from ...domain.events import Event
+from ...domain.events import CommentReceived, Event
 from ...domain.models import CaptureResult, CommentStatus, Contact, Order
 from ..base import Captured, CaptureItem, CaptureRequest, Changed
 from ..partial import settle
@@ -33,45 +34,48 @@ class RedisOrders(RedisConnection):
     """Capture, order reads, staff actions and expiry, each one script call."""
 
     @staticmethod
-    def _capture_doc(req: CaptureRequest) -> dict[str, Any]:
+    def _capture_doc(req: CaptureRequest, token: str) -> list[Any]:
+        """One comment as ``capture.lua`` reads it: a JSON array in a fixed order, its items
+        as arrays too, then only the optional fields that are set (most comments have none).
+        Positions instead of names make the request smaller to send and cheaper to decode on
+        both sides (see ``request_of`` in capture.lua)."""
         c = req.comment
-        return {"show_id": c.show_id, "source": c.source, "source_id": c.source_id,
-                "author_id": c.author_id, "author_name": c.author_name, "text": c.text,
-                "received_at": codec.stamp(c.received_at), "kind": req.kind,
-                "items": [{"code": i.code, "variant": i.variant, "qty": i.qty,
-                           "confidence": i.confidence, "said": i.said} for i in req.items],
-                "phone": req.phone, "reason": req.reason, "reject": req.reject,
-                "token": _token(), "address": req.address, "note": req.note,
-                "origin": req.origin, "anonymous_cap": req.anonymous_cap,
-                "origin_cap": req.origin_cap}
+        doc: list[Any] = [c.show_id, c.source, c.source_id, c.author_id, c.author_name, c.text,
+                          codec.stamp(c.received_at), req.kind,
+                          [[i.code, i.variant, i.qty, i.confidence, i.said] for i in req.items],
+                          token]
+        extra = {name: value for name in _OPTIONAL if (value := getattr(req, name))}
+        if extra:
+            doc.append(extra)
+        return doc
 
-    def _capture_args(self, reqs: Sequence[CaptureRequest], now: float) -> list[Any]:
-        docs = [self._capture_doc(r) for r in reqs]
-        return [self.tag, codec.stamp(now), orjson.dumps(docs)]
+    def _capture_args(self, reqs: Sequence[CaptureRequest], stamp: str) -> list[Any]:
+        tokens = _tokens(len(reqs))
+        docs = [self._capture_doc(r, tokens[16 * n:16 * n + 16]) for n, r in enumerate(reqs)]
+        return [self.tag, stamp, orjson.dumps(docs)]
 
     async def capture(self, requests: Sequence[CaptureRequest], now: float) -> list[Captured]:
         """Comments in calls of up to ``CAPTURE_CHUNK`` each (the script handles them one by
-        one, as separate calls would, and a refused one undoes nothing else), all pipelined in
-        one round trip."""
+        one, as separate calls would, and a refused one undoes nothing else), streamed on one
+        connection: a call's answers are decoded while Redis runs the next call."""
         if not requests:
             return []
         chunks = [requests[i:i + CAPTURE_CHUNK] for i in range(0, len(requests), CAPTURE_CHUNK)]
-        argv = [self._capture_args(chunk, now) for chunk in chunks]
+        done: list[list[Captured | Exception]] = [[] for _ in chunks]
+        stamp = codec.stamp(now)
+
+        def take(index: int, raw: bytes) -> None:
+            chunk = chunks[index]
+            outs = codec.decode_list(raw)
+            if len(outs) != len(chunk):
+                raise RuntimeError("unexpected script answer")
+            done[index] = [_captured(req, out, now) for req, out in zip(chunk, outs, strict=True)]
+
         with _reachable():
-            answers = await self.scripts.run_many("capture", [self.anchor], argv)
+            await self.scripts.stream("capture", [self.anchor],
+                                      (self._capture_args(chunk, stamp) for chunk in chunks), take)
             await self._durable()
-        outs = [out for raw in answers for out in codec.decode_list(raw)]
-        if len(outs) != len(requests):
-            raise RuntimeError("unexpected script answer")
-        captured: list[Captured | Exception] = []
-        for req, out in zip(requests, outs, strict=True):
-            try:
-                codec.raise_for(out, f"show {req.comment.show_id}")
-            except DomainError as exc:  # refused alone; its neighbours are stored
-                captured.append(exc)
-                continue
-            captured.append(_captured(req, out, now))
-        return settle(requests, captured)
+        return settle(requests, [item for part in done for item in part])
 
     async def get_order(self, code: str) -> Order | None:
         with _reachable():
@@ -126,17 +130,42 @@ class RedisOrders(RedisConnection):
         return codec.events_from(out, now)
 
 
+# The request fields most comments leave at their default ("", 0 or None); sent only when set.
+_OPTIONAL = ("phone", "reason", "reject", "address", "note", "origin", "anonymous_cap",
+             "origin_cap")
+
+
+# A dict lookup: calling the enum costs more than the rest of building the answer.
+_STATUS = {str(s): s for s in CommentStatus}
+
+
 def _token() -> str:
     """An order's buyer link secret; made here since a script cannot draw good randomness."""
-    return secrets.token_urlsafe(12)
+    return _tokens(1)
 
 
-def _captured(req: CaptureRequest, out: dict[str, Any], now: float) -> Captured:
+def _tokens(count: int) -> str:
+    """Secrets for ``count`` comments, 16 characters each (what ``secrets.token_urlsafe(12)``
+    gives), drawn at once: 12 random bytes encode to 16 base64 characters with no padding, so
+    each slice is one token. A comment that opens no order leaves its token unused."""
+    return base64.urlsafe_b64encode(os.urandom(12 * count)).decode("ascii")
+
+
+def _captured(req: CaptureRequest, out: dict[str, Any], now: float) -> Captured | Exception:
+    """One comment's answer, or the domain error it was refused with (its neighbours stand)."""
+    c = req.comment
+    try:
+        codec.raise_for(out, f"show {c.show_id}")
+    except DomainError as exc:
+        return exc
     r = out["r"]
-    source_id = req.comment.source_id
     if r.get("dup"):
-        return Captured(CaptureResult(source_id, CommentStatus.DUPLICATE, r.get("order") or None,
+        return Captured(CaptureResult(c.source_id, CommentStatus.DUPLICATE, r.get("order") or None,
                                       f"already {r['status']}"), ())
-    result = CaptureResult(source_id, CommentStatus(r["status"]), r["order"] or None,
+    status = r["status"]
+    result = CaptureResult(c.source_id, _STATUS[status], r["order"] or None,
                            r["reason"], r["token"])
-    return Captured(result, codec.events_from(out, now))
+    # The script says whether the comment is shown; its words are the request's own.
+    shown = CommentReceived(c.show_id, c.author_name, c.text, status, now) if r.get("shown") \
+        else None
+    return Captured(result, codec.events_from(out, now, shown))

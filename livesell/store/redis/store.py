@@ -46,7 +46,10 @@ helpers), reading the show and the sequences, and the client's per-command work 
 once per call rather than once per comment, which halves the cost of a comment. The script
 still handles the comments one after the other, writing each before reading for the next, so
 the outcome is that of one call per comment; scripts name the orders they changed and listeners
-load an order when they need it (as with the SQLite store).
+load an order when they need it (as with the SQLite store). A comment travels as a compact JSON
+array (optional fields only when set) and its answer carries no copy of its words. The calls of
+one batch are streamed on one connection (``Scripts.stream``), so this process builds the next
+call and decodes the last answer while Redis runs the ones between.
 
 One class per aggregate (catalog, shows, order book, review queue, report, credentials),
 each beside its SQLite twin in ``store/sqlite/``.

@@ -1,12 +1,29 @@
--- Comments: dedupe, store, and act on each. ARGV[3] is a JSON array of requests, handled one
--- after the other exactly as separate calls would be (each is written before the next is
+-- Comments: dedupe, store, and act on each. ARGV[3] is a JSON array of requests (see
+-- request_of), handled one after the other exactly as separate calls would be (each is written before the next is
 -- read, so a comment repeated within one call is a duplicate); the answer is a JSON array
 -- with one answer per request. One call carries many comments so that the per-call costs
 -- (the script's setup, reading the show and the sequences, the client's command) are paid
 -- once; a refused request (unknown show) writes nothing and the others go on.
 -- Safe to retry: a second call with the same (source, source id) only reports the first.
 
+-- A request as sent by RedisOrders._capture_doc: an array in a fixed order (names would
+-- cost more to send and decode than the values), items as arrays, then an object with only
+-- the optional fields that are set.
+local function request_of(a)
+  local items = {}
+  for i, it in ipairs(a[9]) do
+    items[i] = {code = it[1], variant = it[2], qty = it[3], confidence = it[4], said = it[5]}
+  end
+  local x = a[11] or {}
+  return {show_id = a[1], source = a[2], source_id = a[3], author_id = a[4],
+          author_name = a[5], text = a[6], received_at = a[7], kind = a[8], items = items,
+          token = a[10], phone = x.phone, reason = x.reason or '', reject = x.reject or '',
+          address = x.address or '', note = x.note or '', origin = x.origin or '',
+          anonymous_cap = x.anonymous_cap or 0, origin_cap = x.origin_cap or 0}
+end
+
 local function capture_one(req)
+  req = request_of(req)
   local ckey = k('comment', req.source, req.source_id)
   local prev = redis.call('HMGET', ckey, 'status', 'order')
   if prev[1] then
@@ -99,12 +116,12 @@ local function capture_one(req)
         'text', req.text, 'received_at', req.received_at, 'status', status,
         'order', order_code, 'reason', reason)
   count(k('show', req.show_id, 'comments'), status)
-  if status ~= 'rejected' and req.kind ~= 'contact' then  -- contact details: never public
-    U.events[#U.events + 1] = {'comment', req.show_id, req.author_name, req.text, status}
-  end
   flush()
+  -- ``shown``: the comment goes on the live feed (the client has its words); contact
+  -- details are never public.
   return answer_of({status = status, order = order_code, reason = reason,
-                    token = o and o.token or ''})
+                    token = o and o.token or '',
+                    shown = status ~= 'rejected' and req.kind ~= 'contact'})
 end
 
 -- A request that raises (a bug, or a command Redis refused) is answered as an error; what it

@@ -20,8 +20,8 @@ local function k(a, b, c, ...)
 end
 local function ts(x) return string.format('%.17g', x) end
 
-local U = {vars = {}, vdirty = {}, orders = {}, odirty = {}, seqs = {}, ops = {}, stock = {},
-           touched = {}, events = {}, shows = {}, buyers = {}, audits = {}}
+local U = {vars = {}, vnamed = {}, listed = {}, vdirty = {}, orders = {}, odirty = {}, seqs = {},
+           ops = {}, stock = {}, touched = {}, events = {}, shows = {}, buyers = {}, audits = {}}
 
 local function defer(...) U.ops[#U.ops + 1] = {...} end
 
@@ -52,9 +52,15 @@ end
 
 local VFIELDS = {'code', 'label', 'position', 'price', 'total', 'available', 'held', 'sold'}
 
+-- Found by the caller's own spelling first (U.vnamed): folding the case of the code and label
+-- into the id costs more than the rest of a cached lookup, and a capture call asks for the
+-- same few variants, spelt the same way, again and again. Only found variants are kept.
 local function variant(code, label)
+  local named = U.vnamed[code]
+  local v = named and named[label]
+  if v then return v end
   local id = up(code) .. ':' .. fold(label)
-  local v = U.vars[id]
+  v = U.vars[id]
   if v == nil then
     local f = redis.call('HMGET', k('variant', up(code), fold(label)), unpack(VFIELDS))
     if not f[1] then return nil end
@@ -63,6 +69,11 @@ local function variant(code, label)
          sold = tonumber(f[8])}
     U.vars[id] = v
   end
+  if named == nil then
+    named = {}
+    U.vnamed[code] = named
+  end
+  named[label] = v
   return v
 end
 

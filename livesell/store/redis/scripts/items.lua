@@ -4,7 +4,18 @@
 -- rules.lua decides). When the comment names its size, that one variant is enough to decide,
 -- so the common case reads one variant; otherwise every variant of the product is read.
 local function variant_for(show, item)
-  local is_listed = listed(show.lineup, item.code)
+  -- listed() folds every code of the lineup, so its answer is kept for the call (U.listed):
+  -- a show's lineup does not change within one call.
+  local known = U.listed[show.id]
+  if known == nil then
+    known = {}
+    U.listed[show.id] = known
+  end
+  local is_listed = known[item.code]
+  if is_listed == nil then
+    is_listed = listed(show.lineup, item.code)
+    known[item.code] = is_listed
+  end
   local rows = {}
   if not isnull(item.variant) then
     local v = variant(item.code, item.variant)

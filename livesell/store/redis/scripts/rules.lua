@@ -6,8 +6,25 @@
 
 local NULL = cjson.null
 local function isnull(x) return x == nil or x == NULL end
-local function up(s) return string.upper(s) end
-local function fold(s) return string.lower(s) end
+-- Case folding is memoised for the call: key names fold the same few codes and labels over
+-- and over, and a table lookup costs a fraction of making the folded string again.
+local UPPER, LOWER = {}, {}
+local function up(s)
+  local u = UPPER[s]
+  if u == nil then
+    u = string.upper(s)
+    UPPER[s] = u
+  end
+  return u
+end
+local function fold(s)
+  local l = LOWER[s]
+  if l == nil then
+    l = string.lower(s)
+    LOWER[s] = l
+  end
+  return l
+end
 
 -- inventory ---------------------------------------------------------------------------------
 
