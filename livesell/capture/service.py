@@ -47,7 +47,9 @@ class CaptureService:
         self.bus = bus
         self.settings = settings
         self.clock = clock
-        self._parsers: dict[str, tuple[float, tuple[Any, ...], ShowReader]] = {}
+        # show -> (when checked, (lineup, pinned), the lineup as the parser sees it, reader)
+        self._parsers: dict[str, tuple[float, tuple[Any, ...], tuple[Any, ...],
+                                       ShowReader]] = {}
         self.customers: Any = None  # the customer book, when the app has one (gate())
         self._shows: dict[str, tuple[float, Show]] = {}
         self.log_limits = LogLimiter(log)
@@ -66,15 +68,18 @@ class CaptureService:
         cached = self._parsers.get(show.id)
         key = (show.lineup, show.pinned)
         if cached and cached[1] == key and now - cached[0] < 5.0:
-            return cached[2]
+            return cached[3]
         products = {p.code: p for p in await self.store.list_products()}
-        lineup = [
+        lineup = tuple(
             lineup_product(p)
             for code in show.lineup if (p := products.get(code.upper())) is not None
-        ]
-        reader = ShowReader(Parser(lineup, show.pinned, max_qty=self.settings.max_qty,
-                                   min_confidence=self.settings.order_min_confidence))
-        self._parsers[show.id] = (now, key, reader)
+        )
+        if cached and cached[1] == key and cached[2] == lineup:
+            reader = cached[3]  # nothing the parser reads has moved: keep it and its memory
+        else:
+            reader = ShowReader(Parser(lineup, show.pinned, max_qty=self.settings.max_qty,
+                                       min_confidence=self.settings.order_min_confidence))
+        self._parsers[show.id] = (now, key, lineup, reader)
         return reader
 
     def forget_parsers(self) -> None:

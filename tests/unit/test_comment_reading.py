@@ -6,9 +6,13 @@ from typing import Any
 
 import pytest
 
-from livesell.capture import comments
+from livesell.capture import comments, service
+from livesell.capture.bus import EventBus
 from livesell.capture.comments import IncomingComment, ShowReader, clean_text, read_comment
+from livesell.capture.service import CaptureService
+from livesell.config import Settings
 from livesell.domain.followup import read_follow_up
+from livesell.domain.models import Product, Show, ShowStatus, Variant
 from livesell.domain.parser import Parser
 from tests.unit.test_parser import CORPUS, DOC, LINEUP
 
@@ -72,3 +76,34 @@ def test_read_comment_answers(raw: Any, expected: Any) -> None:
 def test_clean_text_keeps_newlines_and_tabs_only() -> None:
     assert clean_text("a\tb\nc\x1bd\x7f") == "a\tb\ncd"
     assert clean_text("giá\u00a0rẻ") == "giá\u00a0rẻ"
+
+
+class Catalog:
+    """Just enough of a store for the service to build a show's parser."""
+
+    def __init__(self, products: list[Product]) -> None:
+        self.products = products
+        self.reads = 0
+
+    async def list_products(self) -> list[Product]:
+        self.reads += 1
+        return list(self.products)
+
+
+async def test_a_show_keeps_its_reader_until_what_its_parser_reads_moves(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr(service.time, "monotonic", lambda: now[0])
+    catalog = Catalog([Product("A1", "Mật ong", (Variant("500g", 100),))])
+    capture = CaptureService(catalog, EventBus(), settings)  # type: ignore[arg-type]
+    show = Show("s1", "Show", ("A1",), status=ShowStatus.LIVE)
+    first = await capture.reader_for(show)
+    first.read("chốt A1")
+    now[0] += 10  # past the check interval, same catalog: same parser, memory kept
+    assert await capture.reader_for(show) is first and catalog.reads == 2
+    catalog.products = [Product("A1", "Trà xanh", (Variant("500g", 100),))]
+    now[0] += 10  # renamed on another node: a new parser
+    renamed = await capture.reader_for(show)
+    assert renamed is not first and renamed.read("chốt trà xanh")[0].items
+    pinned = Show("s1", "Show", ("A1",), status=ShowStatus.LIVE, pinned="A1")
+    assert await capture.reader_for(pinned) is not renamed  # a pin rebuilds at once
