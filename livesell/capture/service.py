@@ -9,17 +9,12 @@ import asyncio
 import logging
 import secrets
 import time
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
-from ..domain import limits
 from ..domain.errors import Invalid, NotFound, ShowClosed
-from ..domain.followup import read_follow_up
 from ..domain.models import (
-    SOURCES,
     CaptureResult,
     Comment,
     CommentStatus,
@@ -33,70 +28,14 @@ from ..domain.models import (
 )
 from ..domain.parser import Parser, lineup_product
 from ..log_limits import LogLimiter
-from ..schema import Key, Obj, Str, clean_str, optional
 from ..store.base import CaptureItem, CaptureRequest, Store
 from .bus import EventBus
+from .comments import ShowReader, comment_id, read_comment
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 SHOW_TTL = 0.5
 SAID_CHARS = 200  # of a comment's words kept on the order line it made, for the console
-_CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7F: None}
-
-
-@dataclass(frozen=True, slots=True)
-class IncomingComment:
-    """One comment as a source delivered it, checked for shape but not yet stored."""
-
-    source: str
-    id: str
-    author_id: str
-    author_name: str
-    text: str
-
-
-def clean_text(text: str) -> str:
-    """Keep the comment as text: NFC, no control characters (newlines and tabs stay)."""
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    return text.translate(_CONTROL)
-
-
-# One incoming comment, as an intake batch, a bridge or a viewer socket carries it.
-COMMENT = Obj({
-    "source": optional(Str(max_len=20)),
-    "id": Key(max_len=limits.MAX_COMMENT_ID),
-    "author": optional(Obj({"id": optional(Key(max_len=limits.MAX_AUTHOR)),
-                            "name": optional(Str(max_len=limits.MAX_AUTHOR, strip=False),
-                                             "")})),
-    "text": Str(max_len=10**6, strip=False),
-})
-
-
-def read_comment(raw: Any, default_source: str) -> IncomingComment | str:
-    """Check one comment of an intake batch; returns it or the reason it is refused."""
-    if not isinstance(raw, Mapping):
-        return "comment must be an object"
-    try:
-        doc = COMMENT(dict(raw))
-    except Invalid as exc:
-        return exc.message
-    source = doc["source"] or default_source
-    if source not in SOURCES:
-        return f"unknown source {source[:20]!r}"
-    author = doc["author"] or {}
-    name = clean_text(author.get("name") or "").strip()[:80]
-    author_id = str(author.get("id") or name or doc["id"])[:200]
-    return IncomingComment(source, doc["id"], author_id, name, clean_text(doc["text"]))
-
-
-def _comment_id(raw: Any) -> str:
-    """The id to answer a refused comment with: only if it is a printable id."""
-    cid = raw.get("id") if isinstance(raw, Mapping) else None
-    if isinstance(cid, bool) or not isinstance(cid, str | int):
-        return ""
-    text = str(cid)[:limits.MAX_COMMENT_ID]
-    return text if clean_str(text) is not None else ""
 
 
 class CaptureService:
@@ -108,7 +47,9 @@ class CaptureService:
         self.bus = bus
         self.settings = settings
         self.clock = clock
-        self._parsers: dict[str, tuple[float, tuple[Any, ...], Parser]] = {}
+        # show -> (when checked, (lineup, pinned), the lineup as the parser sees it, reader)
+        self._parsers: dict[str, tuple[float, tuple[Any, ...], tuple[Any, ...],
+                                       ShowReader]] = {}
         self.customers: Any = None  # the customer book, when the app has one (gate())
         self._shows: dict[str, tuple[float, Show]] = {}
         self.log_limits = LogLimiter(log)
@@ -119,20 +60,27 @@ class CaptureService:
 
     async def parser_for(self, show: Show) -> Parser:
         """A compiled parser for the show's lineup, rebuilt when lineup, pin or catalog moved."""
+        return (await self.reader_for(show)).parser
+
+    async def reader_for(self, show: Show) -> ShowReader:
+        """The show's parser with its memory of recent texts (see :class:`ShowReader`)."""
         now = time.monotonic()
         cached = self._parsers.get(show.id)
         key = (show.lineup, show.pinned)
         if cached and cached[1] == key and now - cached[0] < 5.0:
-            return cached[2]
+            return cached[3]
         products = {p.code: p for p in await self.store.list_products()}
-        lineup = [
+        lineup = tuple(
             lineup_product(p)
             for code in show.lineup if (p := products.get(code.upper())) is not None
-        ]
-        parser = Parser(lineup, show.pinned, max_qty=self.settings.max_qty,
-                        min_confidence=self.settings.order_min_confidence)
-        self._parsers[show.id] = (now, key, parser)
-        return parser
+        )
+        if cached and cached[1] == key and cached[2] == lineup:
+            reader = cached[3]  # nothing the parser reads has moved: keep it and its memory
+        else:
+            reader = ShowReader(Parser(lineup, show.pinned, max_qty=self.settings.max_qty,
+                                       min_confidence=self.settings.order_min_confidence))
+        self._parsers[show.id] = (now, key, lineup, reader)
+        return reader
 
     def forget_parsers(self) -> None:
         self._parsers.clear()
@@ -168,7 +116,7 @@ class CaptureService:
             "origin_cap": self.settings.address_max_holds}
         started = time.perf_counter()
         show = await self.live_show(show_id)
-        parser = await self.parser_for(show)
+        reader = await self.reader_for(show)
         if show.risky_customers and self.customers is not None:
             await self.customers.book()  # fresh enough (rebuilt at most once a second)
         now = self.clock()
@@ -179,7 +127,7 @@ class CaptureService:
             incoming = read_comment(raw, default_source)
             sources.append(default_source if isinstance(incoming, str) else incoming.source)
             if isinstance(incoming, str):
-                answers.append(CaptureResult(_comment_id(raw), CommentStatus.REJECTED,
+                answers.append(CaptureResult(comment_id(raw), CommentStatus.REJECTED,
                                              reason=incoming))
                 continue
             answers.append(None)
@@ -189,9 +137,8 @@ class CaptureService:
                 requests.append(CaptureRequest(
                     comment, "chat", reject=f"text over {self.settings.max_comment_chars} chars"))
                 continue
-            intent = parser.parse(incoming.text)
+            intent, follow = reader.read(incoming.text)
             said = incoming.text[:SAID_CHARS]
-            follow = read_follow_up(incoming.text, intent, parser.parse)
             if show.risky_customers and self.customers is not None:
                 held_back = self.customers.gate(show, comment.buyer, follow.kind,
                                                 bool(follow.phone))

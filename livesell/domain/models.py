@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
+
+
+def _plain(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The named fields of a dataclass, one level deep. ``asdict`` walks and deep-copies every
+    value, which made a product list cost milliseconds; callers convert nested values."""
+    return {name: getattr(obj, name) for name in names}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 class Category(StrEnum):
@@ -60,10 +70,12 @@ class Product:
         return next((v for v in self.variants if v.label.casefold() == wanted), None)
 
     def to_json(self) -> dict[str, Any]:
-        doc = asdict(self)
+        doc = _plain(self, _PRODUCT)
+        doc["variants"] = [_plain(v, _VARIANT) for v in self.variants]
         doc["category"] = str(self.category)
+        doc["producer"] = _plain(self.producer, _PRODUCER)
+        doc["origin"] = _plain(self.origin, _ORIGIN)
         doc["origin"]["certificates"] = list(self.origin.certificates)
-        doc["variants"] = [asdict(v) for v in self.variants]
         doc["aliases"] = list(self.aliases)
         # Stores keep variants in their own rows; the units ride along in the product's doc.
         doc["variant_units"] = {v.label: v.unit for v in self.variants if v.unit}
@@ -73,6 +85,10 @@ class Product:
         """The unit a variant's stock is counted in ("" when the catalog names none)."""
         found = self.variant(label)
         return (found.unit if found is not None and found.unit else "") or self.unit
+
+
+_PRODUCT, _VARIANT = _names(Product), _names(Variant)
+_PRODUCER, _ORIGIN = _names(Producer), _names(Origin)
 
 
 def sku(code: str, label: str) -> str:
@@ -177,11 +193,14 @@ class Show:
         return replace(self, **values)
 
     def to_json(self) -> dict[str, Any]:
-        doc = asdict(self)
+        doc = _plain(self, _SHOW)
         doc["status"] = str(self.status)
         doc["lineup"] = list(self.lineup)
         doc["flash"] = self.flash.to_json() if self.flash else None
         return doc
+
+
+_SHOW = _names(Show)
 
 
 class LineState(StrEnum):

@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .engineio_compat import ViewerSocket
 from .framing import websocket_close_frame, websocket_text_frame
 
 Translate = Callable[[web.BaseRequest], dict[str, Any]]
@@ -55,12 +56,16 @@ class _NoQueue:
 class BridgedSocket:
     """What python-socketio (and the fan-out's emit path) sees of a lean connection."""
 
-    upgraded = False  # never on the fan-out's direct path: its emits come through send()
+    upgraded = False  # not an engine.io websocket: the fan-out writes to ``direct``
     upgrading = False
 
-    def __init__(self, sid: str, transport: asyncio.Transport) -> None:
+    def __init__(self, sid: str, transport: asyncio.Transport,
+                 ws: web.WebSocketResponse) -> None:
         self.sid = sid
         self.transport = transport
+        # Console pushes are written here by the fan-out as frames built once, rather than
+        # python-socketio encoding the packet again for each console (engineio_compat).
+        self.direct = ViewerSocket(ws, transport)
         self.closing = False
         self.closed = False
         self.queue = _NoQueue()
@@ -94,10 +99,10 @@ class Bridge:
         handler: Callable[..., Awaitable[Any]] = self.eio.handlers[name]
         return handler
 
-    async def open(self, sid: str, transport: asyncio.Transport,
+    async def open(self, sid: str, transport: asyncio.Transport, ws: web.WebSocketResponse,
                    request: web.BaseRequest) -> None:
         """Register the connection with engine.io's table and python-socketio."""
-        self.eio.sockets[sid] = BridgedSocket(sid, transport)
+        self.eio.sockets[sid] = BridgedSocket(sid, transport, ws)
         await self._handler("connect")(sid, self.translate(request))
 
     async def message(self, sid: str, text: str) -> None:

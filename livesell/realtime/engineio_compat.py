@@ -195,6 +195,22 @@ def writer_is_idle(eio_socket: Any) -> bool:
     return queue.empty() and bool(queue._getters)  # type: ignore[attr-defined]
 
 
+def writable_socket(registry: NoDeflateRegistry, eio_sid: str,
+                    eio_socket: Any) -> ViewerSocket | None:
+    """Where pre-built frames for this engine.io socket may be written now, or ``None``.
+
+    An engine.io websocket qualifies once upgraded, open and with its writer idle (and
+    registered: opened after the hook). A lean connection's other namespaces
+    (:mod:`.bridge`) queue nothing, every packet is written as it is sent, so they
+    qualify while open."""
+    direct = getattr(eio_socket, "direct", None)
+    if isinstance(direct, ViewerSocket):
+        return None if socket_is_closing(eio_socket) else direct
+    if not socket_is_open_websocket(eio_socket) or not writer_is_idle(eio_socket):
+        return None
+    return registry.sockets.get(eio_sid)
+
+
 def queued_packets(eio_socket: Any) -> int:
     """Packets waiting in the engine.io queue of this socket."""
     queue: asyncio.Queue[Any] = eio_socket.queue

@@ -22,7 +22,8 @@ What that trades away, and how it is covered:
 * Viewers on HTTP long-polling, viewers still connecting, and everything when
   the engine.io internals are not what :mod:`.engineio_compat` expects, go
   through the ordinary ``emit`` path. Lean-path viewers (:mod:`.lean`) are
-  written to directly from their first push (``add_direct``).
+  written to directly from their first push (``add_direct``); consoles on a lean
+  websocket (:mod:`.bridge`) once their namespace is connected.
 
 Frames never interleave with frames aiohttp writes for the same socket: with
 compression off, aiohttp writes each frame synchronously (no await between
@@ -342,16 +343,12 @@ class ViewerFanout:
             eio_socket = viewer.eio_socket = registry.eio_socket(viewer.eio_sid)
             if eio_socket is None:
                 return None
-        if not compat.socket_is_open_websocket(eio_socket):
-            return None  # still polling, upgrading or closing
-        entry = registry.sockets.get(viewer.eio_sid)
+        entry = compat.writable_socket(registry, viewer.eio_sid, eio_socket)
         if entry is None:
-            return None  # opened before the hook was installed
+            return None  # polling, upgrading, closing, writing, or opened before the hook
         # Until the namespace CONNECT and the snapshot are on the wire, a direct
         # frame could overtake them; the emit path keeps the order meanwhile.
         if not self._sio.manager.is_connected(viewer.sid, self._namespace):
-            return None
-        if not compat.writer_is_idle(eio_socket):
             return None
         viewer.ws = entry.ws
         viewer.transport = entry.transport

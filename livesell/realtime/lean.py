@@ -190,7 +190,7 @@ class LeanViewers:
             if self.bridge is not None:
                 if not conn.bridged:
                     conn.bridged = True
-                    await self.bridge.open(conn.sid, conn.transport, request)
+                    await self.bridge.open(conn.sid, conn.transport, conn.ws, request)
                 await self.bridge.message(conn.sid, text)
             elif packet.kind == eio.CONNECT:
                 conn.write(eio.connect_error(packet.namespace, NOT_SERVED))

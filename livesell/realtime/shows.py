@@ -35,4 +35,7 @@ class Shows(dict[str, ShowState]):
     """Show id -> its state; a show gets one as soon as someone watches or it changes."""
 
     def state(self, show_id: str) -> ShowState:
-        return self.setdefault(show_id, ShowState())
+        state = self.get(show_id)
+        if state is None:  # not setdefault: that would build a state on every call
+            state = self[show_id] = ShowState()
+        return state

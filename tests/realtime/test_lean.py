@@ -295,6 +295,9 @@ async def test_a_console_on_a_direct_websocket_is_handed_to_python_socketio(
         await post_comments(client, show, [comment("s1", "chốt A2")])
         await wait_for(lambda: orders)
         assert orders[0]["lines"][0]["code"] == "A2"
+        # pushed as a frame built once, not encoded again by python-socketio per console
+        pushes = client.app[keys.HUB].staff_fanout.stats()
+        assert pushes["delivered"] >= 1 and pushes["via_slow_path"] == 0
     finally:
         await console.disconnect()
     await wait_for(lambda: not lean.conns)
