@@ -6,7 +6,6 @@ Each function runs inside the writer's transaction; see ``books`` for the stock 
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -52,7 +51,7 @@ def _new_order(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Commen
                phone: str | None) -> str:
     number = next_value(conn, "order:" + show.order_prefix, unit.cache)
     code = f"{show.order_prefix}-{number:04d}"
-    unit.tokens[code] = token = secrets.token_urlsafe(12)
+    unit.tokens[code] = token = unit.cache.order_token()
     # json.dumps(_contact_doc(Contact(name, phone))), character for character
     contact_json = (f'{{"name": {_json_str(comment.author_name)}, "phone": '
                     f'{_json_str(phone or "")}, "address": ""}}')
@@ -81,14 +80,16 @@ def _lineup(cache: WriterCache, show: Show) -> frozenset[str]:
     return entry[1]
 
 
-def variant_rows(conn: sqlite3.Connection, cache: WriterCache, code: str) -> list[sqlite3.Row]:
+def variant_rows(conn: sqlite3.Connection, cache: WriterCache,
+                 code: str) -> tuple[tuple[tuple[str, str, int], ...], tuple[str, ...]]:
+    """A product's (code, label, price) rows in catalog order, and their labels."""
     key = code.upper()
-    rows = cache.variants.get(key)
-    if rows is None:
-        rows = conn.execute("SELECT code, label, price FROM variants WHERE code = ? "
-                            "ORDER BY position", (code,)).fetchall()
-        cache.variants[key] = rows
-    return rows
+    entry = cache.variants.get(key)
+    if entry is None:
+        rows = tuple((r[0], r[1], r[2]) for r in conn.execute(
+            "SELECT code, label, price FROM variants WHERE code = ? ORDER BY position", (code,)))
+        cache.variants[key] = entry = (rows, tuple(r[1] for r in rows))
+    return entry
 
 
 def resolve_variant(
@@ -98,16 +99,16 @@ def resolve_variant(
     """(code, label, price) for an item, or a note saying a person must decide
     (``domain.capture.resolve_variant`` decides)."""
     cache = cache or WriterCache()
-    rows = variant_rows(conn, cache, item.code)
+    rows, labels = variant_rows(conn, cache, item.code)
     chosen = decide.resolve_variant(
         show, item, nocase(item.code) in _lineup(cache, show),
-        rows[0]["code"] if rows else item.code, [r["label"] for r in rows], now)
+        rows[0][0] if rows else item.code, labels, now)
     if isinstance(chosen, Note):
         return chosen
     for row in rows:
-        if row["label"] == chosen:
-            break
-    return row["code"], row["label"], row["price"]
+        if row[1] == chosen:
+            return row
+    raise AssertionError(f"{chosen!r} is not a label of {item.code}")  # decide picks from labels
 
 
 def add_items(
