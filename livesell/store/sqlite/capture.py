@@ -186,9 +186,9 @@ def add_items(
                                 item.said))
             waited_any = True
         detail = f"{code} {label} x{qty}" + (f" ({waiting} waitlisted)" if waiting else "")
-        if opened:  # 'opened' then 'add'
-            audit(conn, unit, order, actor, "opened", f"for {comment.author_name}", comment_id)
-            audit(conn, unit, order, actor, "add", detail, comment_id)
+        if opened:  # 'opened' then 'add', in one row
+            audit(conn, unit, order, actor, "add", detail, comment_id,
+                  opened=f"for {comment.author_name}")
             unit.orders[order] = show.id  # _new_order already counted this bump
             state.counted = None  # as _bump would (restored below when we know the counts)
         else:
