@@ -48,14 +48,13 @@ _json_str = json.encoder.encode_basestring_ascii  # what json.dumps uses for a s
 
 
 def _new_order(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
-               phone: str | None) -> str:
+               phone: str | None, buyer: str) -> str:
     number = next_value(conn, "order:" + show.order_prefix, unit.cache)
     code = f"{show.order_prefix}-{number:04d}"
     unit.tokens[code] = token = unit.cache.order_token()
     # json.dumps(_contact_doc(Contact(name, phone))), character for character
     contact_json = (f'{{"name": {_json_str(comment.author_name)}, "phone": '
                     f'{_json_str(phone or "")}, "address": ""}}')
-    buyer = comment.buyer
     # Version 2: the order is born with its first item's bump (see add_items), which saves
     # one UPDATE per new order; the row ends the operation exactly as insert + _bump left it.
     row = (code, show.id, buyer, comment.author_name, contact_json, 2, token, unit.now, unit.now)
@@ -154,7 +153,7 @@ def add_items(
                     continue
         opened = order is None
         if order is None:
-            order = _new_order(conn, unit, show, comment, phone)
+            order = _new_order(conn, unit, show, comment, phone, buyer)
             if limits is not None and limits.origin:
                 cache.flush(conn)  # mark_origin updates the order row
             buyers_db.mark_origin(conn, order, limits)
@@ -328,11 +327,12 @@ def _capture(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         add_review(conn, unit, c.show_id, c, comment_id, req.reason or reasons.UNCLEAR)
     else:
         status = CommentStatus.IGNORED
+    value = status.value
     pending.comments.append((comment_id, c.show_id, c.source, c.source_id, c.author_id,
-                             c.author_name, c.text, c.received_at, status.value, order, reason))
-    pending.seen[key] = (status.value, order)
+                             c.author_name, c.text, c.received_at, value, order, reason))
+    pending.seen[key] = (value, order)
     if status != CommentStatus.REJECTED and req.kind != "contact":  # contact: never public
-        unit.events.append(CommentReceived(c.show_id, c.author_name, c.text, status.value, now))
+        unit.events.append(CommentReceived(c.show_id, c.author_name, c.text, value, now))
     token = unit.tokens.get(order, "") if order else ""
     if order and not token:
         token = conn.execute("SELECT token FROM orders WHERE code = ?", (order,)).fetchone()[0]

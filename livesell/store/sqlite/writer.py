@@ -137,9 +137,10 @@ class Unit:
 
     def finish(self, conn: sqlite3.Connection) -> tuple[Event, ...]:
         events = list(self.events)
-        if self.stock:
+        stock = self.stock
+        if stock:
             self.cache.stock_moved = True
-            events.append(StockChanged(tuple(sorted(self.stock))))
+            events.append(StockChanged(tuple(stock) if len(stock) == 1 else tuple(sorted(stock))))
         # Listeners load the order itself when they need it (coalesced), not the writer.
         orders = self.orders
         if len(orders) == 1:  # a comment's usual case, without the sort and the generator
