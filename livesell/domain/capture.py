@@ -106,8 +106,10 @@ def order_outcome(held: bool, waited: bool, notes: Sequence[Note]) -> tuple[Comm
     ordered (or waitlisted), with a review when some item needs a person. Nothing placed for
     another reason: review.
     """
-    limit_only = bool(notes) and all(n.kind == NoteKind.LIMIT for n in notes)
-    if notes and not (held or waited):
+    if not notes:  # the common case, without the generators below
+        return (CommentStatus.ORDERED if held else CommentStatus.WAITLISTED), False
+    limit_only = all(n.kind == NoteKind.LIMIT for n in notes)
+    if not (held or waited):
         if limit_only:
             return CommentStatus.REJECTED, False
         return CommentStatus.REVIEW, True
@@ -116,7 +118,7 @@ def order_outcome(held: bool, waited: bool, notes: Sequence[Note]) -> tuple[Comm
 
 
 def reason_of(notes: Sequence[Note]) -> str:
-    return "; ".join(n.text for n in notes)
+    return "; ".join(n.text for n in notes) if notes else ""
 
 
 def cancel_selection(lines: Sequence[tuple[int, str, LineState]],

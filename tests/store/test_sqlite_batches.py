@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import sqlite3
 from pathlib import Path
 
@@ -155,3 +156,14 @@ async def test_several_orders_read_at_once_come_in_the_order_asked(store: Store)
         alone = await store.get_order(order.code)
         assert alone is not None and order.lines == alone.lines and order.version == alone.version
     assert await store.get_orders([]) == []
+
+
+async def test_order_tokens_are_unguessable_and_never_repeat(store: Store) -> None:
+    """Tokens come from a pool (``WriterCache.order_token``): each order its own, shaped
+    as ``secrets.token_urlsafe(12)`` makes them, across more than one refill."""
+    await setup_show(store)
+    done = await store.capture([order_req(f"t{n}", [("A2", None, 1)], buyer=f"t{n}")
+                                for n in range(300)], NOW)
+    tokens = [d.result.token for d in done]
+    assert len(set(tokens)) == len(tokens) == 300
+    assert all(len(t) == 16 and re.fullmatch(r"[A-Za-z0-9_-]+", t) for t in tokens)

@@ -15,6 +15,7 @@ from ...domain.errors import NotFound
 from ...domain.events import OrderPlaced
 from ...domain.flash import RETURNING, returned_to_quota
 from ...domain.models import LineState, OrderStatus
+from .pending import AUDIT
 from .rows import _show_for, save_show
 from .writer import BuyerState, Unit, WriterCache, nocase
 
@@ -70,15 +71,16 @@ def _available(conn: sqlite3.Connection, cache: WriterCache, code: str, label: s
 
 def audit(
     conn: sqlite3.Connection, unit: Unit, order: str, actor: str, action: str,
-    detail: str = "", comment_id: int | None = None,
+    detail: str = "", comment_id: int | None = None, *, opened: str | None = None,
 ) -> None:
+    """One entry of the order's trail. ``opened``: the detail of an 'opened' entry just
+    before this one, same time, actor and comment; it is kept in this entry's row (one row
+    per new order fewer to write) and read back as an entry of its own (``rows``)."""
+    row = (order, unit.now, actor, action, detail, comment_id, opened)
     if unit.cache.pending.active:
-        unit.cache.pending.audit.append((order, unit.now, actor, action, detail, comment_id))
+        unit.cache.pending.audit.append(row)
         return
-    conn.execute(
-        "INSERT INTO audit (order_code, at, actor, action, detail, comment_id) "
-        "VALUES (?, ?, ?, ?, ?, ?)", (order, unit.now, actor, action, detail, comment_id),
-    )
+    conn.execute(AUDIT, row)
 
 
 def next_value(conn: sqlite3.Connection, name: str, cache: WriterCache | None = None) -> int:

@@ -6,7 +6,6 @@ Each function runs inside the writer's transaction; see ``books`` for the stock 
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -49,14 +48,13 @@ _json_str = json.encoder.encode_basestring_ascii  # what json.dumps uses for a s
 
 
 def _new_order(conn: sqlite3.Connection, unit: Unit, show: Show, comment: Comment,
-               phone: str | None) -> str:
+               phone: str | None, buyer: str) -> str:
     number = next_value(conn, "order:" + show.order_prefix, unit.cache)
     code = f"{show.order_prefix}-{number:04d}"
-    unit.tokens[code] = token = secrets.token_urlsafe(12)
+    unit.tokens[code] = token = unit.cache.order_token()
     # json.dumps(_contact_doc(Contact(name, phone))), character for character
     contact_json = (f'{{"name": {_json_str(comment.author_name)}, "phone": '
                     f'{_json_str(phone or "")}, "address": ""}}')
-    buyer = comment.buyer
     # Version 2: the order is born with its first item's bump (see add_items), which saves
     # one UPDATE per new order; the row ends the operation exactly as insert + _bump left it.
     row = (code, show.id, buyer, comment.author_name, contact_json, 2, token, unit.now, unit.now)
@@ -81,14 +79,16 @@ def _lineup(cache: WriterCache, show: Show) -> frozenset[str]:
     return entry[1]
 
 
-def variant_rows(conn: sqlite3.Connection, cache: WriterCache, code: str) -> list[sqlite3.Row]:
+def variant_rows(conn: sqlite3.Connection, cache: WriterCache,
+                 code: str) -> tuple[tuple[tuple[str, str, int], ...], tuple[str, ...]]:
+    """A product's (code, label, price) rows in catalog order, and their labels."""
     key = code.upper()
-    rows = cache.variants.get(key)
-    if rows is None:
-        rows = conn.execute("SELECT code, label, price FROM variants WHERE code = ? "
-                            "ORDER BY position", (code,)).fetchall()
-        cache.variants[key] = rows
-    return rows
+    entry = cache.variants.get(key)
+    if entry is None:
+        rows = tuple((r[0], r[1], r[2]) for r in conn.execute(
+            "SELECT code, label, price FROM variants WHERE code = ? ORDER BY position", (code,)))
+        cache.variants[key] = entry = (rows, tuple(r[1] for r in rows))
+    return entry
 
 
 def resolve_variant(
@@ -98,16 +98,16 @@ def resolve_variant(
     """(code, label, price) for an item, or a note saying a person must decide
     (``domain.capture.resolve_variant`` decides)."""
     cache = cache or WriterCache()
-    rows = variant_rows(conn, cache, item.code)
+    rows, labels = variant_rows(conn, cache, item.code)
     chosen = decide.resolve_variant(
         show, item, nocase(item.code) in _lineup(cache, show),
-        rows[0]["code"] if rows else item.code, [r["label"] for r in rows], now)
+        rows[0][0] if rows else item.code, labels, now)
     if isinstance(chosen, Note):
         return chosen
     for row in rows:
-        if row["label"] == chosen:
-            break
-    return row["code"], row["label"], row["price"]
+        if row[1] == chosen:
+            return row
+    raise AssertionError(f"{chosen!r} is not a label of {item.code}")  # decide picks from labels
 
 
 def add_items(
@@ -153,7 +153,7 @@ def add_items(
                     continue
         opened = order is None
         if order is None:
-            order = _new_order(conn, unit, show, comment, phone)
+            order = _new_order(conn, unit, show, comment, phone, buyer)
             if limits is not None and limits.origin:
                 cache.flush(conn)  # mark_origin updates the order row
             buyers_db.mark_origin(conn, order, limits)
@@ -185,9 +185,9 @@ def add_items(
                                 item.said))
             waited_any = True
         detail = f"{code} {label} x{qty}" + (f" ({waiting} waitlisted)" if waiting else "")
-        if opened:  # 'opened' then 'add'
-            audit(conn, unit, order, actor, "opened", f"for {comment.author_name}", comment_id)
-            audit(conn, unit, order, actor, "add", detail, comment_id)
+        if opened:  # 'opened' then 'add', in one row
+            audit(conn, unit, order, actor, "add", detail, comment_id,
+                  opened=f"for {comment.author_name}")
             unit.orders[order] = show.id  # _new_order already counted this bump
             state.counted = None  # as _bump would (restored below when we know the counts)
         else:
@@ -327,11 +327,12 @@ def _capture(conn: sqlite3.Connection, req: CaptureRequest, now: float,
         add_review(conn, unit, c.show_id, c, comment_id, req.reason or reasons.UNCLEAR)
     else:
         status = CommentStatus.IGNORED
+    value = status.value
     pending.comments.append((comment_id, c.show_id, c.source, c.source_id, c.author_id,
-                             c.author_name, c.text, c.received_at, status.value, order, reason))
-    pending.seen[key] = (status.value, order)
+                             c.author_name, c.text, c.received_at, value, order, reason))
+    pending.seen[key] = (value, order)
     if status != CommentStatus.REJECTED and req.kind != "contact":  # contact: never public
-        unit.events.append(CommentReceived(c.show_id, c.author_name, c.text, status.value, now))
+        unit.events.append(CommentReceived(c.show_id, c.author_name, c.text, value, now))
     token = unit.tokens.get(order, "") if order else ""
     if order and not token:
         token = conn.execute("SELECT token FROM orders WHERE code = ?", (order,)).fetchone()[0]

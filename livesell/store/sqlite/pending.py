@@ -26,8 +26,8 @@ ORDER = ("INSERT INTO orders (code, show_id, buyer, buyer_name, status, contact,
 LINE = ("INSERT INTO lines (order_code, code, variant, qty, unit_price, state, created_at, "
         "expires_at, wait_seq, comment_id, confidence, said) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-AUDIT = ("INSERT INTO audit (order_code, at, actor, action, detail, comment_id) "
-         "VALUES (?, ?, ?, ?, ?, ?)")
+AUDIT = ("INSERT INTO audit (order_code, at, actor, action, detail, comment_id, opened) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?)")
 COMMENT = ("INSERT INTO comments (id, show_id, source, source_id, author_id, author_name, "
            "text, received_at, status, order_code, reason) "
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")

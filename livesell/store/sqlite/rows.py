@@ -58,6 +58,18 @@ def _line(row: sqlite3.Row) -> OrderLine:
     )
 
 
+def audit_trail(conn: sqlite3.Connection, code: str) -> list[AuditEntry]:
+    """An order's audit entries, oldest first; a row with ``opened`` set is two entries, the
+    'opened' one first (``books.audit``)."""
+    trail = []
+    for r in conn.execute("SELECT at, actor, action, detail, comment_id, opened FROM audit "
+                          "WHERE order_code = ? ORDER BY id", (code,)):
+        if r[5] is not None:
+            trail.append(AuditEntry(r[0], r[1], "opened", r[5], r[4]))
+        trail.append(AuditEntry(r[0], r[1], r[2], r[3], r[4]))
+    return trail
+
+
 def order_from_row(conn: sqlite3.Connection, row: sqlite3.Row, audit: bool = True,
                    lines: list[OrderLine] | None = None) -> Order:
     """The order of a row; ``lines``: its lines when the caller has loaded them already."""
@@ -65,10 +77,7 @@ def order_from_row(conn: sqlite3.Connection, row: sqlite3.Row, audit: bool = Tru
     if lines is None:
         lines = [_line(r) for r in conn.execute(
             "SELECT * FROM lines WHERE order_code = ? ORDER BY id", (code,))]
-    trail = [
-        AuditEntry(r["at"], r["actor"], r["action"], r["detail"], r["comment_id"])
-        for r in conn.execute("SELECT * FROM audit WHERE order_code = ? ORDER BY id", (code,))
-    ] if audit else []
+    trail = audit_trail(conn, code) if audit else []
     return Order(
         code=code, show_id=row["show_id"], buyer=row["buyer"], buyer_name=row["buyer_name"],
         status=OrderStatus(row["status"]), lines=lines,
