@@ -109,7 +109,7 @@ class Viewer(asyncio.Protocol):
         "started",
         "joined_at",
         "first_at",
-        "joined",
+        "opening",
         "received",
         "pushes",
         "version",
@@ -124,9 +124,9 @@ class Viewer(asyncio.Protocol):
         self.buf = b""
         self.inflater: Any = None
         self.started = time.monotonic()
-        self.joined_at = 0.0
+        self.joined_at = 0.0  # 0 until the namespace connect is acknowledged
         self.first_at = 0.0
-        self.joined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.opening: asyncio.Task[Any] | None = None  # the TCP connect, until it is made
         self.received = 0
         self.pushes = 0  # every push after the snapshot, of any event name
         self.version = 0
@@ -134,25 +134,17 @@ class Viewer(asyncio.Protocol):
     # -- asyncio.Protocol -------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        key = base64.b64encode(os.urandom(16)).decode()
+        self.opening = None
         g = self.gen
-        extensions = (
-            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
-            if g.deflate
-            else ""
+        # the upgrade request is built once; only the key (a fresh nonce) is new
+        transport.write(  # type: ignore[attr-defined]
+            g.request_head + base64.b64encode(os.urandom(16)) + g.request_tail
         )
-        request = (
-            f"GET {g.path}?EIO=4&transport=websocket HTTP/1.1\r\n"
-            f"Host: {g.host}:{g.port}\r\n"
-            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extensions}\r\n"
-        )
-        transport.write(request.encode())  # type: ignore[attr-defined]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.gen.stats.closed += 1
-        if not self.joined.done():
-            self.joined.set_exception(ConnectionError("closed before joining"))
+        if not self.joined_at:
+            self.gen.join_failed(self, "ConnectionError: closed before joining")
 
     def data_received(self, data: bytes) -> None:
         # Fast path: one whole small unmasked text frame, the usual case for a push.
@@ -236,20 +228,19 @@ class Viewer(asyncio.Protocol):
             if not self.first_at:
                 self.first_at = time.monotonic()  # e.g. a snapshot on connect
         elif msg.startswith(CONNECT_PREFIX):
-            if not self.joined.done():
+            if not self.joined_at:
                 self.joined_at = time.monotonic()
-                self.joined.set_result(None)
                 if self.stalled:
                     self.transport.pause_reading()  # type: ignore[union-attr]
-        elif msg.startswith(b"0"):
-            join = b"40/live," + json.dumps({"show": self.gen.show}).encode()
-            self.transport.write(masked_frame(1, join))  # type: ignore[union-attr]
+                self.gen.joined_one(self)
+        elif msg.startswith(b"0"):  # the Engine.IO open packet: join the show's namespace
+            self.transport.write(self.gen.join_frame)  # type: ignore[union-attr]
         elif msg.startswith(b"44") or msg.startswith(b"1"):
             self.fail("refused or closed: " + msg[:40].decode(errors="replace"))
 
     def fail(self, reason: str) -> None:
-        if not self.joined.done():
-            self.joined.set_exception(ConnectionError(reason))
+        if not self.joined_at:
+            self.gen.join_failed(self, f"ConnectionError: {reason}")
         else:
             self.gen.stats.errors[reason[:60]] += 1
         if self.transport is not None:
@@ -257,6 +248,14 @@ class Viewer(asyncio.Protocol):
 
 
 class LoadGen:
+    """The viewers, and the join phase: at most ``--wave`` handshakes in flight.
+
+    The join path holds no task per waiting viewer, no semaphore and no per-viewer timer: a
+    viewer is started when another finishes its handshake (joined or failed), its TCP connect
+    is the one task it needs, and one timer sweeps for handshakes over ``--join-timeout``.
+    So the client spends its time on the sockets, not on bookkeeping, and stays below the
+    servers it measures."""
+
     def __init__(self, args: argparse.Namespace) -> None:
         url = urlsplit(args.url)
         self.host = url.hostname or "127.0.0.1"
@@ -268,55 +267,119 @@ class LoadGen:
         self.args = args
         self.stats = Stats()
         self.viewers: list[Viewer] = []
+        extensions = (
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+            if self.deflate
+            else ""
+        )
+        self.request_head = (
+            f"GET {self.path}?EIO=4&transport=websocket HTTP/1.1\r\n"
+            f"Host: {self.host}:{self.port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+        ).encode()
+        self.request_tail = f"\r\nSec-WebSocket-Version: 13\r\n{extensions}\r\n".encode()
+        # the namespace connect with the show, the same bytes for every viewer
+        self.join_frame = masked_frame(1, b"40/live," + json.dumps({"show": self.show}).encode())
+        self.pending: dict[int, Viewer] = {}  # handshakes in flight, by index
+        self.join_errors: Counter[str] = Counter()
+        self.next_index = 0
+        self.stalled_every = round(1 / args.stalled) if args.stalled > 0 else 0
+        self.phase_over: asyncio.Future[None] | None = None
 
-    async def open_one(self, index: int, stalled: bool) -> Viewer:
+    # -- the join phase ---------------------------------------------------------------------
+    def start_next(self) -> None:
+        """Open the next viewer, if any is left and the phase is still on."""
+        index = self.next_index
+        if index >= self.args.viewers or self.phase_over is None or self.phase_over.done():
+            return
+        self.next_index = index + 1
+        every = self.stalled_every
+        viewer = Viewer(self, index, bool(every) and index % every == every - 1)
+        self.pending[index] = viewer
+        loop = asyncio.get_running_loop()
+        opening: asyncio.Task[Any]
+        if viewer.stalled:
+            opening = loop.create_task(self.open_stalled(viewer))
+        else:
+            opening = loop.create_task(
+                loop.create_connection(lambda: viewer, self.host, self.port)
+            )
+        viewer.opening = opening
+        opening.add_done_callback(lambda task: self.opened(viewer, task))
+
+    async def open_stalled(self, viewer: Viewer) -> None:
+        """A stalled viewer needs its own socket: a small receive buffer, set before connect."""
         loop = asyncio.get_running_loop()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setblocking(False)
-        if stalled:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        viewer = Viewer(self, index, stalled)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         try:
             await loop.sock_connect(sock, (self.host, self.port))
             await loop.create_connection(lambda: viewer, sock=sock)
-            await viewer.joined
         except BaseException:
-            if viewer.transport is not None:
-                viewer.transport.abort()
-            else:
-                sock.close()
+            sock.close()
             raise
-        return viewer
+
+    def opened(self, viewer: Viewer, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            self.join_failed(viewer, "TimeoutError: ")
+        elif (exc := task.exception()) is not None:
+            self.join_failed(viewer, f"{type(exc).__name__}: {exc}")
+
+    def joined_one(self, viewer: Viewer) -> None:
+        if self.pending.pop(viewer.index, None) is not None:
+            self.viewers.append(viewer)
+            self.start_next()
+            self.check_done()
+
+    def join_failed(self, viewer: Viewer, reason: str) -> None:
+        """A handshake that ended without a join: counted once, and the next one starts."""
+        if self.pending.pop(viewer.index, None) is None:
+            return
+        self.join_errors[reason[:60]] += 1
+        if viewer.transport is not None:
+            viewer.transport.abort()
+        elif viewer.opening is not None:
+            viewer.opening.cancel()
+        self.start_next()
+        self.check_done()
+
+    def check_done(self) -> None:
+        over = self.phase_over
+        if over is not None and not over.done():
+            if not self.pending and self.next_index >= self.args.viewers:
+                over.set_result(None)
+
+    def sweep(self) -> None:
+        """Every quarter second: handshakes older than the join timeout fail."""
+        over = self.phase_over
+        if over is None or over.done():
+            return
+        limit = time.monotonic() - self.args.join_timeout
+        for viewer in [v for v in self.pending.values() if v.started < limit]:
+            self.join_failed(viewer, "TimeoutError: ")
+        asyncio.get_running_loop().call_later(0.25, self.sweep)
 
     async def join_all(self) -> dict[str, Any]:
         args = self.args
-        stalled_every = round(1 / args.stalled) if args.stalled > 0 else 0
-        gate = asyncio.Semaphore(args.wave if args.wave > 0 else args.viewers)
-        join_errors: Counter[str] = Counter()
-
-        async def one(index: int) -> None:
-            async with gate:
-                stalled = bool(stalled_every) and index % stalled_every == stalled_every - 1
-                try:
-                    viewer = await asyncio.wait_for(
-                        self.open_one(index, stalled), args.join_timeout
-                    )
-                except (OSError, ConnectionError, TimeoutError) as exc:
-                    join_errors[f"{type(exc).__name__}: {exc}"[:60]] += 1
-                    return
-                self.viewers.append(viewer)
-
+        loop = asyncio.get_running_loop()
+        self.phase_over = over = loop.create_future()
         cpu0 = self_cpu_seconds()
         started = time.monotonic()
-        joins = [asyncio.ensure_future(one(i)) for i in range(args.viewers)]
-        _, late = await asyncio.wait(joins, timeout=args.join_deadline)
-        for task in late:  # the join phase is bounded: whatever has not joined is not counted
-            task.cancel()
-        if late:
-            await asyncio.wait(late)
-            join_errors["not joined by the join deadline"] += (
-                args.viewers - len(self.viewers) - sum(join_errors.values())
-            )
+        for _ in range(args.wave if args.wave > 0 else args.viewers):
+            self.start_next()
+        self.check_done()
+        loop.call_later(0.25, self.sweep)
+        try:
+            # the join phase is bounded: whatever has not joined by then is not counted
+            await asyncio.wait_for(asyncio.shield(over), args.join_deadline)
+        except TimeoutError:
+            over.set_result(None)
+            for viewer in list(self.pending.values()):
+                self.join_failed(viewer, "not joined by the join deadline")
+            late = args.viewers - len(self.viewers) - sum(self.join_errors.values())
+            self.join_errors["not joined by the join deadline"] += late
+        join_errors = self.join_errors
         last = max((v.joined_at for v in self.viewers), default=started)
         if args.settle > 0:
             await asyncio.sleep(args.settle)

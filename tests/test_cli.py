@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from livesell import cli
 from livesell.http.auth import hash_token
 from livesell.store.sqlite import SqliteStore
 
@@ -142,3 +144,14 @@ def test_serve_names_a_bad_config_key(tmp_path: Path) -> None:
     assert "prot" in done.stderr and "livesell.yaml" in done.stderr
     done = run("serve", "--data", str(tmp_path / "d"), env={"LIVESELL_PORT": "http"})
     assert done.returncode == 2 and "LIVESELL_PORT" in done.stderr
+
+
+async def test_serve_freezes_start_up_and_spaces_full_collections() -> None:
+    threshold = gc.get_threshold()
+    try:
+        await cli._tune_gc(object())
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (threshold[0], threshold[1], cli.GC_FULL_EVERY)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

@@ -60,9 +60,17 @@ class Packet:
 
 def open_packet(sid: str, ping_interval: float, ping_timeout: float, max_payload: int) -> str:
     """The Engine.IO v4 open packet: no upgrades (this is already a websocket)."""
-    return EIO_OPEN + orjson.dumps({
-        "sid": sid, "upgrades": [], "pingInterval": int(ping_interval * 1000),
-        "pingTimeout": int(ping_timeout * 1000), "maxPayload": max_payload}).decode()
+    head, tail = open_packet_parts(ping_interval, ping_timeout, max_payload)
+    return (head + sid.encode() + tail).decode()
+
+
+def open_packet_parts(ping_interval: float, ping_timeout: float,
+                      max_payload: int) -> tuple[bytes, bytes]:
+    """The open packet before and after its sid, encoded once for every connection (a sid
+    is URL-safe base64: nothing in it needs escaping)."""
+    rest = orjson.dumps({"upgrades": [], "pingInterval": int(ping_interval * 1000),
+                         "pingTimeout": int(ping_timeout * 1000), "maxPayload": max_payload})
+    return (EIO_OPEN + '{"sid":"').encode(), b'",' + rest[1:]
 
 
 def _prefix(kind: int, namespace: str) -> str:

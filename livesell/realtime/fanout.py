@@ -245,9 +245,10 @@ class ViewerFanout:
                     if self._skip(viewer):
                         overdue.append(viewer)
                 continue
-            if transport.is_closing() or viewer.closed():
+            if transport.is_closing() or ((ws := viewer.ws) is not None and ws.closed):
                 # A closed websocket never reopens: forget it even if the
-                # disconnect handler has not run yet.
+                # disconnect handler has not run yet. (viewer.closed(), inlined:
+                # this runs once per viewer and push.)
                 gone.append(viewer.sid)
                 continue
             if transport.get_write_buffer_size() > max_buffer:

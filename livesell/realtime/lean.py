@@ -27,6 +27,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 from aiohttp import WSMsgType, web
+from aiohttp.abc import AbstractStreamWriter
 
 from ..config import Settings
 from ..domain.errors import DomainError
@@ -72,6 +73,27 @@ class LeanConn:
             transport.close()
 
 
+class LeanWebSocket(web.WebSocketResponse):
+    """aiohttp's websocket, except that the 101 waits in the writer for :func:`take_head`
+    (as aiohttp itself holds a plain response's headers for its body)."""
+
+    _send_headers_immediately = False
+
+
+def take_head(writer: AbstractStreamWriter) -> bytes:
+    """The 101 response aiohttp holds, to go out with the first frame; when this aiohttp
+    keeps it elsewhere, it is sent now and nothing is returned."""
+    buffered = getattr(writer, "_headers_buf", None)
+    if isinstance(buffered, bytes) and getattr(writer, "_headers_written", None) is False:
+        writer._headers_buf = None  # type: ignore[attr-defined]
+        writer._headers_written = True  # type: ignore[attr-defined]
+        return buffered
+    send_headers = getattr(writer, "send_headers", None)
+    if callable(send_headers):
+        send_headers()
+    return b""
+
+
 def wants_lean(request: web.BaseRequest) -> bool:
     """A direct Engine.IO v4 websocket (no session yet), what the lean path serves."""
     query = request.query
@@ -90,6 +112,8 @@ class LeanViewers:
         self.ping_interval = float(settings.ping_interval)
         self.ping_timeout = PING_TIMEOUT
         self.max_message = settings.socket_max_message
+        self.open_parts = eio.open_packet_parts(self.ping_interval, self.ping_timeout,
+                                                self.max_message)
         self.origins = tuple(settings.cors_allowed_origins)
         self.conns: dict[str, LeanConn] = {}  # engine.io sid -> connection
         self.by_live: dict[str, LeanConn] = {}  # /live sid -> connection
@@ -106,15 +130,16 @@ class LeanViewers:
             return web.json_response({"error": {"code": "origin",
                                                 "message": "Not an accepted origin."}},
                                      status=400)
-        ws = web.WebSocketResponse(max_msg_size=self.max_message, compress=False)
-        await ws.prepare(request)
+        ws = LeanWebSocket(max_msg_size=self.max_message, compress=False)
+        writer = await ws.prepare(request)
         transport = request.transport
         if transport is None:  # the client went away during the handshake
             return ws
         # (uvloop's transports are not asyncio.Transport subclasses, but have its methods)
         conn = LeanConn(secrets.token_urlsafe(15), ws, transport)
-        conn.write(websocket_text_frame(eio.open_packet(
-            conn.sid, self.ping_interval, self.ping_timeout, self.max_message).encode()))
+        head, tail = self.open_parts
+        # the 101 and the open packet in one write: one send, and one read for the client
+        conn.write(take_head(writer) + websocket_text_frame(head + conn.sid.encode() + tail))
         self.conns[conn.sid] = conn
         try:
             await self._read(conn, request)

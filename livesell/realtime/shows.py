@@ -35,7 +35,9 @@ class Shows(dict[str, ShowState]):
     """Show id -> its state; a show gets one as soon as someone watches or it changes."""
 
     def state(self, show_id: str) -> ShowState:
+        # not setdefault(show_id, ShowState()): that builds (and drops) a state with four
+        # containers on every call, and every viewer join calls this twice
         state = self.get(show_id)
-        if state is None:  # not setdefault: that would build a state on every call
+        if state is None:
             state = self[show_id] = ShowState()
         return state

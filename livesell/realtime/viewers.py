@@ -272,7 +272,10 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.viewers.pop(sid, None)
 
     async def show_exists(self, show_id: str) -> bool:
-        if show_id in self._snapshots:
+        # a snapshot, or one being built (for a joiner who was let in just before), says the
+        # show was read moments ago: joiners between a tick with news (which drops the
+        # shared snapshot) and the next snapshot need no store read each
+        if show_id in self._snapshots or show_id in self._building:
             return True
         return await self.store.get_show(show_id) is not None
 

@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient
 from livesell import keys
 from livesell.app import create_app
 from livesell.config import Settings
+from livesell.realtime import lean as lean_module
 from tests.conftest import OWNER, Clock, comment, post_comments, seed_show, wait_for
 from tests.realtime.eio_client import RawSocket
 from tests.realtime.test_fanout import StalledViewer
@@ -44,6 +45,37 @@ async def test_open_packet_has_the_v4_fields(client: TestClient,
     assert opened["maxPayload"] == settings.socket_max_message
     assert opened["sid"] in client.app[keys.HUB].lean.conns
     await raw.close()
+
+
+async def test_the_101_and_the_open_packet_leave_in_one_write(
+        client: TestClient, session: aiohttp.ClientSession,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    writes: list[bytes] = []
+    real_write = lean_module.LeanConn.write
+
+    def recording(self: lean_module.LeanConn, frame: bytes) -> None:
+        writes.append(frame)
+        real_write(self, frame)
+
+    monkeypatch.setattr(lean_module.LeanConn, "write", recording)
+    raw = await RawSocket.open(session, base(client))
+    head, _, rest = writes[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101 ")
+    assert b"sec-websocket-accept:" in head.lower()
+    assert rest[2:] == b"0" + json.dumps(raw.opened, separators=(",", ":")).encode()
+    await raw.close()
+
+
+def test_take_head_sends_the_headers_when_aiohttp_keeps_them_elsewhere() -> None:
+    class Writer:
+        sent = 0
+
+        def send_headers(self) -> None:
+            self.sent += 1
+
+    writer = Writer()
+    assert lean_module.take_head(cast(Any, writer)) == b""
+    assert writer.sent == 1
 
 
 async def test_polling_still_goes_to_python_engineio(client: TestClient) -> None:
