@@ -162,7 +162,10 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             if state.stock_dirty or state.ticker or state.comments or state.outbox:
                 # what this tick pushes is news to a shared snapshot: joiners get a new one
                 self._snapshots.pop(show_id, None)
-            if self.fanout.count(show_id) == 0 and not state.stock_dirty:
+            if self.fanout.count(show_id) == 0 and not (state.stock_dirty and self.relayed):
+                # Nobody here to send to, and no node to relay to: skip the store read and
+                # the masking of the feed (a joiner's snapshot is built fresh; the stock stays
+                # marked changed, so the first tick with a viewer carries it again).
                 state.ticker.clear()
                 state.comments.clear()
                 state.outbox.clear()

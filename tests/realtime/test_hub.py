@@ -188,6 +188,37 @@ async def test_a_burst_within_one_tick_reaches_a_viewer_as_one_frame(
     assert snap["stock"]["A2"] == available == frames[-1]["stock"]["stock"]["A2"]
 
 
+async def test_ticks_with_nobody_watching_skip_the_work_and_lose_nothing(
+        ticked_by_hand: TestClient, listeners: list[Listener]) -> None:
+    """With no viewer here and no other node, a tick reads nothing and masks nothing; the
+    first viewer's snapshot and first frame still hold the true stock."""
+    client = ticked_by_hand
+    live = client.app[keys.HUB].live
+    show = await seed_show(client)
+    await post_comments(client, show, [comment(f"n{i}", "A2", author=f"n{i}") for i in range(5)])
+    calls = 0
+    store_stock = live.views.stock
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await store_stock(*args, **kwargs)
+
+    live.views.stock = counted  # type: ignore[method-assign]
+    await live.tick()
+    assert calls == 0  # nobody to send to: no stock read, no feed masked
+    state = live.state(show)
+    assert not state.ticker and not state.comments
+    v = await viewer(client, show, listeners)
+    snapshot = await v.next("snapshot")
+    await post_comments(client, show, [comment("w1", "A2", author="w1")])
+    await live.tick()
+    frame = await v.next("tick")
+    assert snapshot["stock"]["A2"] - 1 == frame["stock"]["stock"]["A2"]
+    snap = await (await client.get(f"/api/shows/{show}")).json()
+    assert snap["stock"]["A2"] == frame["stock"]["stock"]["A2"]
+
+
 async def test_pin_and_flash_reach_viewers(client: TestClient,
                                            listeners: list[Listener]) -> None:
     show = await seed_show(client)
