@@ -164,8 +164,9 @@ class ViewerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 self._snapshots.pop(show_id, None)
             if self.fanout.count(show_id) == 0 and not (state.stock_dirty and self.relayed):
                 # Nobody here to send to, and no node to relay to: skip the store read and
-                # the masking of the feed (a joiner's snapshot is built fresh; the stock stays
-                # marked changed, so the first tick with a viewer carries it again).
+                # the masking of the feed. The snapshot was dropped above, so a joiner's is
+                # built fresh from the store and already holds this stock.
+                state.stock_dirty = False
                 state.ticker.clear()
                 state.comments.clear()
                 state.outbox.clear()
