@@ -1,8 +1,9 @@
 """The ``/staff`` namespace: consoles of signed-in staff, each order as it changes, stats.
 
 Consoles must see every order, so their pushes are never skipped; what changed is flushed
-every ``STAFF_FLUSH_SECONDS`` (latest version of each order only), and live numbers once a
-second to every show with a console open.
+as soon as it changes and then at most once every ``STAFF_FLUSH_SECONDS`` (latest version of
+each order only), and live numbers once a second to every show with a console open. With
+nothing changing the flush loop sleeps: no timer wakes a quiet server 40 times a second.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.relayed = relayed
         self.staff_rooms: dict[str, int] = {}
         self.running = True
+        self._pending = asyncio.Event()  # set when an order or a review awaits the flush
         self.log_limits = LogLimiter(log)
         self.access: ConsoleAccess | None = None  # closes consoles whose credential is gone
 
@@ -70,6 +72,10 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return self.relayed or self.staff_rooms.get(show_id, 0) > 0
 
     # -- pushes ----------------------------------------------------------------------------
+
+    def changed(self) -> None:
+        """An order or a review awaits the consoles: wake the flush loop."""
+        self._pending.set()
 
     async def flush_staff(self) -> None:
         """Send consoles every order that changed since the last flush, latest version only."""
@@ -98,14 +104,19 @@ class ConsoleNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await self.staff_fanout.broadcast(show_id, event, data)
 
     async def run_staff_flush(self) -> None:
+        """Flush at the first change (no added wait), then let changes gather for
+        ``STAFF_FLUSH_SECONDS`` before the next: a burst becomes one push per order."""
         while self.running:
-            await asyncio.sleep(STAFF_FLUSH_SECONDS)
+            await self._pending.wait()
+            self._pending.clear()
             try:
                 await self.flush_staff()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 self.log_limits.error("staff-flush", "staff flush failed")
+                self._pending.set()  # what is still pending is tried again after the pause
+            await asyncio.sleep(STAFF_FLUSH_SECONDS)
 
     async def stats(self, show_id: str) -> dict[str, Any]:
         """Live numbers for the consoles: orders a minute, viewers, per product, and this

@@ -107,12 +107,14 @@ class RealtimeHub:
             if (commented := self.shows.get(event.show_id)) is not None:
                 commented.comments.append(event)
         elif isinstance(event, OrderChanged):
-            # Latest version wins; consoles get it at the next staff flush (25 ms).
+            # Latest version wins; consoles get it at the next staff flush (≤ 25 ms).
             if self.consoles.watched(event.show_id):
                 self.shows.state(event.show_id).orders[event.code] = event.order
+                self.consoles.changed()
         elif isinstance(event, ReviewAdded):
             if self.consoles.watched(event.item.show_id):
                 self.shows.state(event.item.show_id).reviews.append(event.item)
+                self.consoles.changed()
         elif isinstance(event, ShowChanged):
             self.live.forget_snapshot(event.show.id)
             self.tasks.spawn(self.live.push_show(event.show.id))

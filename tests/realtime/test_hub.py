@@ -272,6 +272,43 @@ async def test_staff_namespace_needs_credentials(client: TestClient,
     assert stats["show"] == show and stats["orders_per_min"] >= 1
 
 
+async def test_console_flush_wakes_for_changes_not_on_a_timer(
+        client: TestClient, listeners: list[Listener]) -> None:
+    """With a console open and nothing changing, the flush loop does not run at all; an
+    order wakes it and reaches the console, and a flush that fails is tried again."""
+    consoles = client.app[keys.HUB].consoles
+    show = await seed_show(client)
+    staff = Listener("/staff")
+    listeners.append(staff)
+    await staff.connect(url(client), {"show": show, "token": ROLE_TOKENS["staff"]})
+    flushes = 0
+    flush = consoles.flush_staff
+    failing = False
+
+    async def counted() -> None:
+        nonlocal flushes
+        flushes += 1
+        if failing:
+            failing_once()
+        await flush()
+
+    def failing_once() -> None:
+        nonlocal failing
+        failing = False
+        raise RuntimeError("store hiccup")
+
+    consoles.flush_staff = counted  # type: ignore[method-assign]
+    await asyncio.sleep(0.3)  # twelve flush periods, nothing changed
+    assert flushes == 0
+    failing = True
+    await post_comments(client, show, [comment("c1", "A2 x2 0912345678")])
+    order = await staff.next("order")  # the failed flush was tried again
+    assert order["lines"][0]["qty"] == 2 and flushes >= 2
+    settled = flushes
+    await asyncio.sleep(0.3)
+    assert flushes == settled
+
+
 async def test_public_payloads_never_carry_a_phone_or_full_name(
         client: TestClient, listeners: list[Listener]) -> None:
     show = await seed_show(client)
