@@ -291,7 +291,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 def command_line() -> str:
     """The command that started this process, as it could be typed again."""
-    return "python -m bench " + " ".join(sys.argv[1:])
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    module = spec.name.removesuffix(".__main__") if spec is not None else "bench"
+    return " ".join(["python", "-m", module, *sys.argv[1:]])
 
 
 def ensure_method_section(path: Path = BENCHMARKS_MD) -> None:

@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average after the run: {load}")
     if args.write:
         body = (f"Machine: {machine_info().describe()}\n\nCommand: `{command_line()}`"
-                f" (load average after the run: {load}; other work shared the machine)"
+                f" (load average after the run: {load})"
                 f"\n\n{text}\n")
         append_section("Stores: reservations under oversubscription", body)
     if args.json:
