@@ -1,6 +1,6 @@
 """Logging that cannot flood: the same trouble is said once a minute, with a count.
 
-During a Redis outage every loop (ticks at 5 Hz, console flushes at 40 Hz) fails on each
+During a Redis outage every loop (ticks at 5 Hz, console flushes up to 40 Hz) fails on each
 round; a client sending garbage packets fails on each packet. One line per key per window
 says all there is to say, and keeps the disk and the log reader alive.
 """
