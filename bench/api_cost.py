@@ -35,21 +35,10 @@ from bench.common import (
     proc_cpu_seconds,
     table,
 )
+from bench.intake import wait_ready
 
 TOKEN = "bench-api-cost-token-0123456789abcdefghij"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
-
-
-async def _wait_up(http: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(200):
-        try:
-            async with http.get(f"{base}/healthz") as r:
-                if r.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.05)
-    raise RuntimeError("the server did not come up")
 
 
 async def _prepare(http: aiohttp.ClientSession, base: str) -> str:
@@ -91,8 +80,8 @@ async def run(requests: int, idle: float) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     out: dict[str, Any] = {}
     try:
+        await wait_ready(base, server)
         async with aiohttp.ClientSession() as http:
-            await _wait_up(http, base)
             show = await _prepare(http, base)
             await asyncio.sleep(2.0)  # start-up work settles
             cpu = proc_cpu_seconds(server.pid)
