@@ -3,13 +3,14 @@
 What the server costs when it is not fanning out: CPU per second while idle, and server
 CPU per host-API request.
 
-One ``livesell serve`` (embedded SQLite, ``synchronous=FULL``) pinned to core 0, this
-process on core 1, loopback only. First ``--idle`` seconds with nothing connected (the
-server's own timers: ticks, console flush, stats, pings); then ``--requests`` sequential
-requests of each kind on one kept-alive connection — ``GET /healthz`` (aiohttp and the
-middlewares alone), ``GET /api/shows/{id}`` (one store read) and
-``POST /api/products/A1/stock`` (the change B11 drives 20 times a second: a read, a write with
-its commit, the events) — each as server CPU per request (all threads) and wall time.
+One ``livesell serve`` (embedded SQLite, ``synchronous=FULL``) with one product of one
+variant in one live show, pinned to core 0, this process on core 1, loopback only. First
+``--idle`` seconds with nothing connected (the server's own timers: ticks, stats, pings);
+then ``--requests`` sequential requests of each kind on one kept-alive connection —
+``GET /healthz`` (aiohttp and the middlewares alone), ``GET /api/shows/{id}`` (one store
+read) and ``POST /api/products/A1/stock`` (the change B11 drives 20 times a second: a read, a
+write with its commit, the events) — each as server CPU per request (all threads) and wall
+time.
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -31,14 +30,11 @@ from bench.common import (
     SERVER_CORE,
     free_port,
     pin_self,
-    pinned,
     proc_cpu_seconds,
     table,
 )
-from bench.intake import wait_ready
-
-TOKEN = "bench-api-cost-token-0123456789abcdefghij"
-HEADERS = {"Authorization": f"Bearer {TOKEN}"}
+from bench.intake import AUTH as HEADERS
+from bench.intake import start_server, wait_ready
 
 
 async def _prepare(http: aiohttp.ClientSession, base: str) -> str:
@@ -72,30 +68,32 @@ async def _requests(http: aiohttp.ClientSession, base: str, kind: str, show: str
 
 async def run(requests: int, idle: float) -> dict[str, Any]:
     port = free_port()
-    data = tempfile.mkdtemp(prefix="livesell-api-cost-")
-    env = dict(os.environ, LIVESELL_ADMIN_TOKEN=TOKEN, LIVESELL_LOG_LEVEL="WARNING")
-    cmd = pinned([sys.executable, "-m", "livesell", "serve", "--host", "127.0.0.1",
-                  "--port", str(port), "--data", data], SERVER_CORE)
-    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     out: dict[str, Any] = {}
-    try:
-        await wait_ready(base, server)
-        async with aiohttp.ClientSession() as http:
-            show = await _prepare(http, base)
-            await asyncio.sleep(2.0)  # start-up work settles
-            cpu = proc_cpu_seconds(server.pid)
-            await asyncio.sleep(idle)
-            out["idle_ms_per_s"] = (proc_cpu_seconds(server.pid) - cpu) * 1000 / idle
-            for kind in ("healthz", "show", "stock"):
-                cpu, wall = proc_cpu_seconds(server.pid), time.perf_counter()
-                await _requests(http, base, kind, show, requests)
-                out[kind] = ((proc_cpu_seconds(server.pid) - cpu) * 1000 / requests,
-                             (time.perf_counter() - wall) * 1000 / requests)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with tempfile.TemporaryDirectory(prefix="livesell-api-cost-") as data:
+        server = start_server(port, Path(data), "sqlite", "FULL", SERVER_CORE)
+        try:
+            await wait_ready(base, server)
+            async with aiohttp.ClientSession() as http:
+                show = await _prepare(http, base)
+                await _measure(http, base, show, requests, idle, server.pid, out)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
     return out
+
+
+async def _measure(http: aiohttp.ClientSession, base: str, show: str, requests: int,
+                   idle: float, pid: int, out: dict[str, Any]) -> None:
+    await asyncio.sleep(2.0)  # start-up work settles
+    cpu = proc_cpu_seconds(pid)
+    await asyncio.sleep(idle)
+    out["idle_ms_per_s"] = (proc_cpu_seconds(pid) - cpu) * 1000 / idle
+    for kind in ("healthz", "show", "stock"):
+        cpu, wall = proc_cpu_seconds(pid), time.perf_counter()
+        await _requests(http, base, kind, show, requests)
+        out[kind] = ((proc_cpu_seconds(pid) - cpu) * 1000 / requests,
+                     (time.perf_counter() - wall) * 1000 / requests)
 
 
 def main() -> None:
